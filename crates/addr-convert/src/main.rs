@@ -1,0 +1,201 @@
+//! Section "Address formats" of the addressing chapter (APUE 16.3.2).
+//!
+//! `inet_pton` turns the text form of an address ("presentation") into the
+//! binary form a socket address holds, in network byte order; `inet_ntop`
+//! goes back. Rust's `std::net::Ipv4Addr` and `Ipv6Addr` do the same with
+//! `FromStr` and `Display`.
+//!
+//! With no arguments the program repeats the textbook's example for
+//! 192.168.8.128 and an IPv6 example. With arguments it shows, for each, what
+//! every parser makes of it: glibc's `inet_pton`, the older `inet_aton`,
+//! `getaddrinfo` with `AI_NUMERICHOST` (no DNS query), and std. They do not
+//! all agree: `inet_aton` takes octal, hex and short forms, only
+//! `getaddrinfo` understands a scope id such as `%eth0`, and glibc prints
+//! some IPv6 addresses with a dotted tail where Rust prints hex.
+//!
+//! Lines that begin with `std::` exist only here, not in the C twin.
+#![forbid(unsafe_code)]
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV6};
+use std::process::ExitCode;
+
+use dns_lookup::{AddrInfoHints, getaddrinfo};
+use sockref::ffi::{inet_aton, inet_ntop4, inet_ntop6, inet_pton4, inet_pton6};
+use sockref::{Error, lexopt};
+
+const USAGE: &str = "addr-convert [ADDRESS...]";
+
+fn main() -> ExitCode {
+    sockref::run(USAGE, || {
+        let inputs = parse_args()?;
+        if inputs.is_empty() {
+            textbook_example()?;
+            ipv6_example()?;
+        } else {
+            for (i, text) in inputs.iter().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                compare_parsers(text);
+            }
+        }
+        Ok(())
+    })
+}
+
+// ANCHOR: textbook
+/// The textbook's program: text to binary, the binary to host order for
+/// printing as a number, then back to text.
+fn textbook_example() -> Result<(), Error> {
+    let text = "192.168.8.128";
+    let net = inet_pton4(text).ok_or_else(|| Error::runtime("inet_pton rejected 192.168.8.128"))?;
+    let host_order = u32::from_be_bytes(net); // ntohl(addr.s_addr)
+    println!("inet_pton(AF_INET, \"{text}\"), then ntohl:");
+    println!("addr = {host_order:x}");
+    let back = inet_ntop4(&host_order.to_be_bytes()); // htonl, then inet_ntop
+    println!("htonl, then inet_ntop:");
+    println!("addr = {back}");
+
+    let std_addr: Ipv4Addr = text
+        .parse()
+        .map_err(|_| Error::runtime("std rejected 192.168.8.128"))?;
+    let std_host_order = u32::from(std_addr);
+    let std_back = Ipv4Addr::from(std_host_order);
+    println!(
+        "std::net::Ipv4Addr agrees: u32::from(addr) = {std_host_order:x}, Display = {std_back}"
+    );
+    Ok(())
+}
+// ANCHOR_END: textbook
+
+// ANCHOR: ipv6
+fn ipv6_example() -> Result<(), Error> {
+    let text = "2001:db8::8:800:200c:417a";
+    let net =
+        inet_pton6(text).ok_or_else(|| Error::runtime(format!("inet_pton rejected {text}")))?;
+    println!();
+    println!("inet_pton(AF_INET6, \"{text}\"):");
+    println!("addr = {}", hex(&net));
+    println!("inet_ntop:");
+    println!("addr = {}", inet_ntop6(&net));
+
+    let std_addr: Ipv6Addr = text
+        .parse()
+        .map_err(|_| Error::runtime(format!("std rejected {text}")))?;
+    println!(
+        "std::net::Ipv6Addr agrees: octets() = {}, Display = {std_addr}",
+        hex(&std_addr.octets())
+    );
+    Ok(())
+}
+// ANCHOR_END: ipv6
+
+// ANCHOR: compare
+/// One input, every parser's verdict, and the text each prints back.
+fn compare_parsers(text: &str) {
+    let pton4 = inet_pton4(text);
+    let pton6 = inet_pton6(text);
+    println!("input '{text}'");
+    row("inet_pton(AF_INET)", pton4.map(|a| inet_ntop4(&a)));
+    row("inet_pton(AF_INET6)", pton6.map(|a| inet_ntop6(&a)));
+    row("inet_aton", inet_aton(text).map(|a| inet_ntop4(&a)));
+    row("getaddrinfo(NUMERICHOST)", Some(numeric_getaddrinfo(text)));
+
+    let std4 = text.parse::<Ipv4Addr>().ok();
+    let std6 = text.parse::<Ipv6Addr>().ok();
+    row_std(
+        "std::net::Ipv4Addr",
+        std4.map(|a| a.to_string()),
+        pton4.map(|a| inet_ntop4(&a)),
+    );
+    row_std(
+        "std::net::Ipv6Addr",
+        std6.map(|a| a.to_string()),
+        pton6.map(|a| inet_ntop6(&a)),
+    );
+    if text.contains('%') {
+        let scoped = format!("[{text}]:0").parse::<SocketAddrV6>().ok();
+        row(
+            "std::net::SocketAddrV6",
+            scoped.map(|a| format!("{}%{}", a.ip(), a.scope_id())),
+        );
+    }
+}
+
+/// getaddrinfo with AI_NUMERICHOST never sends a DNS query: it parses the
+/// text or fails with EAI_NONAME. It alone understands scope ids.
+fn numeric_getaddrinfo(text: &str) -> String {
+    let hints = AddrInfoHints {
+        flags: libc::AI_NUMERICHOST,
+        socktype: libc::SOCK_STREAM,
+        ..AddrInfoHints::default()
+    };
+    let first = match getaddrinfo(Some(text), None, Some(hints)) {
+        Ok(mut results) => results.next(),
+        Err(e) => return format!("rejected ({})", eai_name(e.error_num())),
+    };
+    match first {
+        Some(Ok(info)) => match info.sockaddr.ip() {
+            IpAddr::V4(a) => inet_ntop4(&a.octets()),
+            IpAddr::V6(a) => match info.sockaddr {
+                std::net::SocketAddr::V6(s) if s.scope_id() != 0 => {
+                    format!("{}%{}", inet_ntop6(&a.octets()), s.scope_id())
+                }
+                _ => inet_ntop6(&a.octets()),
+            },
+        },
+        Some(Err(e)) => format!("rejected ({e})"),
+        None => "rejected (no result)".to_string(),
+    }
+}
+// ANCHOR_END: compare
+
+fn row(parser: &str, verdict: Option<String>) {
+    println!("  {parser:<26}{}", verdict.as_deref().unwrap_or("rejected"));
+}
+
+/// A std row, with a note wherever std and inet_pton disagree.
+fn row_std(parser: &str, std: Option<String>, glibc: Option<String>) {
+    let note = match (&std, &glibc) {
+        (Some(s), Some(g)) if s != g => format!("   (inet_ntop prints {g})"),
+        (Some(_), None) => "   (inet_pton rejects it)".to_string(),
+        (None, Some(_)) => "   (inet_pton accepts it)".to_string(),
+        _ => String::new(),
+    };
+    println!(
+        "  {parser:<26}{}{note}",
+        std.as_deref().unwrap_or("rejected")
+    );
+}
+
+/// The EAI_ constant a getaddrinfo error code stands for.
+fn eai_name(code: i32) -> &'static str {
+    match code {
+        libc::EAI_NONAME => "EAI_NONAME",
+        libc::EAI_FAMILY => "EAI_FAMILY",
+        libc::EAI_SERVICE => "EAI_SERVICE",
+        libc::EAI_BADFLAGS => "EAI_BADFLAGS",
+        libc::EAI_AGAIN => "EAI_AGAIN",
+        libc::EAI_MEMORY => "EAI_MEMORY",
+        libc::EAI_SOCKTYPE => "EAI_SOCKTYPE",
+        libc::EAI_FAIL => "EAI_FAIL",
+        libc::EAI_SYSTEM => "EAI_SYSTEM",
+        _ => "EAI_?",
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn parse_args() -> Result<Vec<String>, Error> {
+    let mut parser = lexopt::Parser::from_env();
+    let mut inputs = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            lexopt::Arg::Value(v) => inputs.push(sockref::cli::utf8(v)?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    Ok(inputs)
+}

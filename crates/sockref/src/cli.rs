@@ -1,0 +1,200 @@
+//! Command-line conventions shared by the Rust programs and their C twins.
+//!
+//! - Arguments are positional, as in the C programs: `IP PORT`, IPv4 or IPv6.
+//! - Bad input is a usage error: `error: <what is wrong>` and `usage: <synopsis>`
+//!   on stderr, exit status 2.
+//! - A failed call is a runtime error: `error: <call> <arguments>: <reason>` on
+//!   stderr, exit status 1, for example
+//!   `error: connect to 127.0.0.1:9: Connection refused (os error 111)`.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// What went wrong, sorted by who has to act on it.
+#[derive(Debug)]
+pub enum Error {
+    /// The user gave input the program cannot accept (exit status 2).
+    Usage(String),
+    /// A call failed while running (exit status 1). The text names the call
+    /// and its arguments, then the reason.
+    Runtime(String),
+}
+
+impl Error {
+    /// A usage error: the message says what is wrong with the input.
+    pub fn usage(msg: impl fmt::Display) -> Self {
+        Error::Usage(msg.to_string())
+    }
+
+    /// A runtime error whose message is already complete.
+    pub fn runtime(msg: impl fmt::Display) -> Self {
+        Error::Runtime(msg.to_string())
+    }
+
+    /// The exit status this error ends the program with.
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            Error::Usage(_) => 2,
+            Error::Runtime(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(msg) | Error::Runtime(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<lexopt::Error> for Error {
+    fn from(e: lexopt::Error) -> Self {
+        Error::Usage(e.to_string())
+    }
+}
+
+/// Names the failed call: `socket.connect(addr).context(format!("connect to {addr}"))`.
+pub trait Context<T> {
+    /// Turns an I/O error into a runtime [`Error`] reading `<what>: <reason>`.
+    fn context(self, what: impl fmt::Display) -> Result<T, Error>;
+}
+
+impl<T> Context<T> for io::Result<T> {
+    fn context(self, what: impl fmt::Display) -> Result<T, Error> {
+        self.map_err(|e| Error::Runtime(format!("{what}: {e}")))
+    }
+}
+
+impl<T> Context<T> for nix::Result<T> {
+    fn context(self, what: impl fmt::Display) -> Result<T, Error> {
+        self.map_err(|e| Error::Runtime(format!("{what}: {}", io::Error::from(e))))
+    }
+}
+
+/// Runs a program's body and turns its outcome into the exit status.
+///
+/// Standard output behaves as in C: writing into a closed pipe (`| head`)
+/// ends the program quietly instead of panicking.
+///
+/// `-h` or `--help` anywhere before a `--` prints the usage on stdout and
+/// exits 0 without running the body.
+pub fn run(usage: &str, body: impl FnOnce() -> Result<(), Error>) -> ExitCode {
+    restore_default_sigpipe();
+    let help = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "-h" || a == "--help");
+    if help {
+        println!("usage: {usage}");
+        return ExitCode::SUCCESS;
+    }
+    match body() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let Error::Usage(_) = e {
+                eprintln!("usage: {usage}");
+            }
+            ExitCode::from(e.exit_status())
+        }
+    }
+}
+
+fn restore_default_sigpipe() {
+    // SAFETY: resetting SIGPIPE to its default disposition installs no Rust
+    // code as a handler, so nothing can run in signal context; it is done
+    // before the program starts any thread.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// An argument as UTF-8, or a usage error naming it.
+pub fn utf8(arg: OsString) -> Result<String, Error> {
+    arg.into_string()
+        .map_err(|raw| Error::usage(format!("argument {raw:?} is not valid UTF-8")))
+}
+
+/// Parses a numeric IPv4 or IPv6 address (no name lookup, no DNS).
+pub fn parse_ip(text: &str) -> Result<IpAddr, Error> {
+    text.parse()
+        .map_err(|_| Error::usage(format!("'{text}' is not a numeric IPv4 or IPv6 address")))
+}
+
+/// Parses a port number; port 0 ("any free port") is accepted only where a
+/// program binds, never where it connects.
+pub fn parse_port(text: &str, allow_zero: bool) -> Result<u16, Error> {
+    let low = if allow_zero { 0 } else { 1 };
+    match text.parse::<u32>() {
+        Ok(n) if (low..=65535).contains(&n) => Ok(n as u16),
+        _ => Err(Error::usage(format!(
+            "'{text}' is not a port number ({low} to 65535)"
+        ))),
+    }
+}
+
+/// The positional `IP PORT` pair of the C programs, for a program that connects.
+pub fn parse_endpoint(ip: &str, port: &str) -> Result<SocketAddr, Error> {
+    Ok(SocketAddr::new(parse_ip(ip)?, parse_port(port, false)?))
+}
+
+/// Parses a duration in seconds such as `2` or `0.5`, for `--timeout`.
+pub fn parse_seconds(text: &str) -> Result<Duration, Error> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| Error::usage(format!("'{text}' is not a positive number of seconds")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_out_of_range_are_usage_errors() {
+        assert_eq!(parse_port("80", false).unwrap(), 80);
+        assert_eq!(parse_port("0", true).unwrap(), 0);
+        for bad in ["0", "65536", "-1", "http", "", "8o"] {
+            let e = parse_port(bad, false).unwrap_err();
+            assert_eq!(e.exit_status(), 2, "{bad}");
+            assert!(e.to_string().contains("is not a port number"), "{e}");
+        }
+    }
+
+    #[test]
+    fn endpoints_take_both_families_and_no_names() {
+        assert_eq!(parse_endpoint("::1", "7").unwrap().to_string(), "[::1]:7");
+        assert_eq!(
+            parse_endpoint("127.0.0.1", "9").unwrap().to_string(),
+            "127.0.0.1:9"
+        );
+        assert!(parse_endpoint("localhost", "9").is_err());
+    }
+
+    #[test]
+    fn context_names_the_call() {
+        let r: io::Result<()> = Err(io::Error::from_raw_os_error(libc::ECONNREFUSED));
+        let e = r.context("connect to 127.0.0.1:9").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "connect to 127.0.0.1:9: Connection refused (os error 111)"
+        );
+        assert_eq!(e.exit_status(), 1);
+    }
+
+    #[test]
+    fn seconds_must_be_positive_and_finite() {
+        assert_eq!(parse_seconds("0.5").unwrap(), Duration::from_millis(500));
+        for bad in ["0", "-1", "nan", "inf", "x"] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+    }
+}

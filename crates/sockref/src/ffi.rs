@@ -1,0 +1,146 @@
+//! The few glibc functions the `libc` crate does not declare.
+//!
+//! glibc exports every one of them; they are declared here once, and each
+//! unsafe declaration sits behind a small safe wrapper (in the manner of
+//! socket2), so programs never write `unsafe` for them.
+
+use std::ffi::{CStr, CString};
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
+
+use libc::{c_char, c_int, c_void, in_addr, socklen_t};
+
+mod sys {
+    use super::*;
+
+    // SAFETY: these prototypes match glibc's headers (<sys/socket.h>,
+    // <arpa/inet.h>, <netinet/in.h>). The byte-order functions take and
+    // return plain integers and touch no memory, so they are declared safe.
+    unsafe extern "C" {
+        pub fn sockatmark(fd: c_int) -> c_int;
+        pub fn inet_pton(af: c_int, src: *const c_char, dst: *mut c_void) -> c_int;
+        pub fn inet_ntop(
+            af: c_int,
+            src: *const c_void,
+            dst: *mut c_char,
+            size: socklen_t,
+        ) -> *const c_char;
+        pub fn inet_aton(cp: *const c_char, inp: *mut in_addr) -> c_int;
+        pub safe fn htonl(hostlong: u32) -> u32;
+        pub safe fn htons(hostshort: u16) -> u16;
+        pub safe fn ntohl(netlong: u32) -> u32;
+        pub safe fn ntohs(netshort: u16) -> u16;
+    }
+}
+
+pub use sys::{htonl, htons, ntohl, ntohs};
+
+/// `sockatmark(fd)`: is the read pointer at the urgent ("out-of-band") mark?
+pub fn sockatmark(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    // SAFETY: the descriptor is borrowed, so it stays open during the call;
+    // sockatmark only reads socket state.
+    match unsafe { sys::sockatmark(fd.as_raw_fd()) } {
+        -1 => Err(io::Error::last_os_error()),
+        n => Ok(n == 1),
+    }
+}
+
+/// A Rust string as a C string; text with a NUL byte can never reach a C
+/// parser (argv cannot hold one), so it is reported as `None`.
+fn c_string(text: &str) -> Option<CString> {
+    CString::new(text).ok()
+}
+
+/// `inet_pton(AF_INET, text, &addr)`: the four bytes in network order.
+pub fn inet_pton4(text: &str) -> Option<[u8; 4]> {
+    let text = c_string(text)?;
+    let mut addr = [0u8; 4];
+    // SAFETY: `text` is NUL-terminated and `addr` has room for the 4 bytes
+    // an AF_INET address occupies.
+    let ok = unsafe { sys::inet_pton(libc::AF_INET, text.as_ptr(), addr.as_mut_ptr().cast()) };
+    (ok == 1).then_some(addr)
+}
+
+/// `inet_pton(AF_INET6, text, &addr)`: the sixteen bytes in network order.
+pub fn inet_pton6(text: &str) -> Option<[u8; 16]> {
+    let text = c_string(text)?;
+    let mut addr = [0u8; 16];
+    // SAFETY: `text` is NUL-terminated and `addr` has room for the 16 bytes
+    // an AF_INET6 address occupies.
+    let ok = unsafe { sys::inet_pton(libc::AF_INET6, text.as_ptr(), addr.as_mut_ptr().cast()) };
+    (ok == 1).then_some(addr)
+}
+
+fn inet_ntop(af: c_int, src: &[u8]) -> String {
+    // INET6_ADDRSTRLEN (46) is enough for either family.
+    let mut buf = [0 as c_char; 46];
+    // SAFETY: `src` holds the 4 or 16 bytes `af` calls for, and `buf` is
+    // writable for the length passed.
+    let p = unsafe {
+        sys::inet_ntop(
+            af,
+            src.as_ptr().cast(),
+            buf.as_mut_ptr(),
+            buf.len() as socklen_t,
+        )
+    };
+    assert!(
+        !p.is_null(),
+        "inet_ntop cannot fail for a valid family and a 46-byte buffer"
+    );
+    // SAFETY: on success inet_ntop wrote a NUL-terminated string into `buf`.
+    unsafe { CStr::from_ptr(buf.as_ptr()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// `inet_ntop(AF_INET, addr)`: the dotted-decimal text glibc prints.
+pub fn inet_ntop4(addr: &[u8; 4]) -> String {
+    inet_ntop(libc::AF_INET, addr)
+}
+
+/// `inet_ntop(AF_INET6, addr)`: the text glibc prints.
+pub fn inet_ntop6(addr: &[u8; 16]) -> String {
+    inet_ntop(libc::AF_INET6, addr)
+}
+
+/// `inet_aton(text, &addr)`: the old parser, which also takes octal, hex and
+/// short forms and ignores what follows a space.
+pub fn inet_aton(text: &str) -> Option<[u8; 4]> {
+    let text = c_string(text)?;
+    let mut addr = in_addr { s_addr: 0 };
+    // SAFETY: `text` is NUL-terminated and `addr` is a valid in_addr.
+    let ok = unsafe { sys::inet_aton(text.as_ptr(), &mut addr) };
+    (ok != 0).then(|| addr.s_addr.to_ne_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pton_and_ntop_round_trip() {
+        assert_eq!(inet_pton4("192.168.8.128"), Some([192, 168, 8, 128]));
+        assert_eq!(inet_ntop4(&[192, 168, 8, 128]), "192.168.8.128");
+        let six = inet_pton6("::1.2.3.4").unwrap();
+        assert_eq!(inet_ntop6(&six), "::1.2.3.4");
+        assert_eq!(inet_pton4("1.2.3"), None);
+        assert_eq!(inet_pton4("a\0b"), None);
+    }
+
+    #[test]
+    fn aton_takes_the_old_forms() {
+        assert_eq!(inet_aton("127.1"), Some([127, 0, 0, 1]));
+        assert_eq!(inet_aton("010.0.0.1"), Some([8, 0, 0, 1]));
+        assert_eq!(inet_aton("0x7f.1"), Some([127, 0, 0, 1]));
+        assert_eq!(inet_aton("nonsense"), None);
+    }
+
+    #[test]
+    fn sockatmark_reports_a_bad_descriptor() {
+        let file = std::fs::File::open("/dev/null").unwrap();
+        use std::os::fd::AsFd;
+        let err = sockatmark(file.as_fd()).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOTTY));
+    }
+}

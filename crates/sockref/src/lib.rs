@@ -1,0 +1,21 @@
+//! Shared plumbing for every sockref program, written once.
+//!
+//! The programs of the course teach one section of the sockets chapter each;
+//! what they have in common lives here so that each `main` can read like the
+//! lesson it teaches:
+//!
+//! - [`cli`]: the command-line conventions of the C programs (positional
+//!   `IP PORT`, one-line `error: ...` messages, exit status 2 for usage errors
+//!   and 1 for failed calls);
+//! - [`peer`]: the in-process loopback peer that a program run with no
+//!   arguments uses to demonstrate itself on an ephemeral port;
+//! - [`ffi`]: the handful of glibc functions the `libc` crate does not declare
+//!   (`sockatmark`, `inet_pton`, `inet_ntop`, `inet_aton`, `htonl`, ...),
+//!   each behind a small safe wrapper.
+
+pub mod cli;
+pub mod ffi;
+pub mod peer;
+
+pub use cli::{Context, Error, run};
+pub use lexopt;
