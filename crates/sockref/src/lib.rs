@@ -11,11 +11,14 @@
 //!   arguments uses to demonstrate itself on an ephemeral port;
 //! - [`ffi`]: the handful of glibc functions the `libc` crate does not declare
 //!   (`sockatmark`, `inet_pton`, `inet_ntop`, `inet_aton`, `htonl`, ...),
-//!   each behind a small safe wrapper.
+//!   each behind a small safe wrapper;
+//! - [`testing`]: running a built program in a test, bounded in time, and
+//!   checking the error conventions.
 
 pub mod cli;
 pub mod ffi;
 pub mod peer;
+pub mod testing;
 
 pub use cli::{Context, Error, run};
 pub use lexopt;
