@@ -28,7 +28,11 @@ fn ipv4ish() -> impl Strategy<Value = String> {
         (256u32..=99999).prop_map(|n| n.to_string()),
         "[0-9a-fx ]{0,4}",
     ];
-    (proptest::collection::vec(component, 1..=5), "[.]{1,2}", "( |[a-z]{1,3})?")
+    (
+        proptest::collection::vec(component, 1..=5),
+        "[.]{1,2}",
+        "( |[a-z]{1,3})?",
+    )
         .prop_map(|(parts, sep, tail)| format!("{}{tail}", parts.join(&sep)))
 }
 
@@ -39,10 +43,14 @@ fn ipv6ish() -> impl Strategy<Value = String> {
         "[0-9a-fA-F]{1,4}",
         "[0-9a-fA-F]{5}",
         Just(String::new()),
-        (0u8..=255, 0u8..=255, 0u8..=255, 0u8..=255).prop_map(|(a, b, c, d)| format!("{a}.{b}.{c}.{d}")),
+        (0u8..=255, 0u8..=255, 0u8..=255, 0u8..=255)
+            .prop_map(|(a, b, c, d)| format!("{a}.{b}.{c}.{d}")),
         "[0-9.g]{1,6}",
     ];
-    (proptest::collection::vec(group, 1..=10), "(%[a-z0-9]{1,4})?")
+    (
+        proptest::collection::vec(group, 1..=10),
+        "(%[a-z0-9]{1,4})?",
+    )
         .prop_map(|(groups, scope)| format!("{}{scope}", groups.join(":")))
 }
 
@@ -127,11 +135,26 @@ fn scope_ids_only_through_getaddrinfo_and_numeric_socket_addresses() {
     // Interface 1 is always the loopback interface, so `%1` means the same everywhere.
     let out = stdout_of(BIN, &["fe80::1%1", "fe80::1%lo"]);
     let blocks: Vec<&str> = out.split("\n\n").collect();
-    assert!(blocks[0].contains("inet_pton(AF_INET6)       rejected"), "{out}");
-    assert!(blocks[0].contains("getaddrinfo(NUMERICHOST)  fe80::1%1"), "{out}");
-    assert!(blocks[0].contains("std::net::SocketAddrV6    fe80::1%1"), "{out}");
-    assert!(blocks[1].contains("getaddrinfo(NUMERICHOST)  fe80::1%1"), "{out}");
-    assert!(blocks[1].contains("std::net::SocketAddrV6    rejected"), "{out}");
+    assert!(
+        blocks[0].contains("inet_pton(AF_INET6)       rejected"),
+        "{out}"
+    );
+    assert!(
+        blocks[0].contains("getaddrinfo(NUMERICHOST)  fe80::1%1"),
+        "{out}"
+    );
+    assert!(
+        blocks[0].contains("std::net::SocketAddrV6    fe80::1%1"),
+        "{out}"
+    );
+    assert!(
+        blocks[1].contains("getaddrinfo(NUMERICHOST)  fe80::1%1"),
+        "{out}"
+    );
+    assert!(
+        blocks[1].contains("std::net::SocketAddrV6    rejected"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -1,0 +1,295 @@
+//! The book: checking what chapters include, building it with mdBook used as
+//! a library, and serving it on loopback for reading.
+//!
+//! mdBook only logs a missing include file and renders an empty block for a
+//! missing anchor, so the grader checks every include itself.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Component, Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use sockref::{Context, Error};
+
+use crate::Workspace;
+use crate::programs::display;
+
+/// `{{#include path}}`, `{{#include path:anchor}}`, `{{#include path:3:9}}`,
+/// and the same for `rustdoc_include`; an escaped `\{{#include` is text.
+static INCLUDE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\\?)\{\{#(include|rustdoc_include)\s+([^}\s]+)\s*\}\}").expect("valid pattern")
+});
+
+/// One include directive of a chapter.
+#[derive(Debug)]
+pub struct Include {
+    pub chapter: PathBuf,
+    pub line: usize,
+    /// The included file, resolved against the chapter's folder.
+    pub file: PathBuf,
+    pub anchor: Option<String>,
+}
+
+/// The chapters listed in SUMMARY.md, as paths under `book/src`.
+pub fn chapters(ws: &Workspace) -> Result<Vec<PathBuf>, String> {
+    let src = ws.root.join("book/src");
+    let summary = fs::read_to_string(src.join("SUMMARY.md"))
+        .map_err(|e| format!("book/src/SUMMARY.md: {e}"))?;
+    let link = Regex::new(r"\]\(([^)]+\.md)\)").expect("valid pattern");
+    Ok(link
+        .captures_iter(&summary)
+        .map(|c| src.join(&c[1]))
+        .collect())
+}
+
+/// Every include directive of `chapter`.
+pub fn includes(chapter: &Path) -> Result<Vec<Include>, String> {
+    let text = fs::read_to_string(chapter).map_err(|e| format!("{}: {e}", chapter.display()))?;
+    let dir = chapter.parent().expect("chapter in a folder");
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        for cap in INCLUDE.captures_iter(line) {
+            if !cap[1].is_empty() {
+                continue; // escaped: shown as text
+            }
+            let spec = &cap[3];
+            let (path, rest) = spec
+                .split_once(':')
+                .map_or((spec, None), |(p, r)| (p, Some(r)));
+            let anchor = rest
+                .filter(|r| !r.chars().next().is_some_and(|c| c.is_ascii_digit()) && !r.is_empty());
+            found.push(Include {
+                chapter: chapter.to_path_buf(),
+                line: i + 1,
+                file: clean(&dir.join(path)),
+                anchor: anchor.map(str::to_string),
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// Checks one chapter's includes: each file exists, each anchor is opened
+/// and closed in it. Returns one message per broken include.
+pub fn check_includes(ws: &Workspace, chapter: &Path) -> Result<(), String> {
+    let mut problems = Vec::new();
+    for inc in includes(chapter)? {
+        let at = format!("{}:{}", display(ws, &inc.chapter), inc.line);
+        let Ok(text) = fs::read_to_string(&inc.file) else {
+            problems.push(format!(
+                "{at}: includes {}, which does not exist",
+                display(ws, &inc.file)
+            ));
+            continue;
+        };
+        if let Some(anchor) = &inc.anchor {
+            let opened = text
+                .lines()
+                .any(|l| anchor_name(l, "ANCHOR:") == Some(anchor));
+            let closed = text
+                .lines()
+                .any(|l| anchor_name(l, "ANCHOR_END:") == Some(anchor));
+            if !(opened && closed) {
+                problems.push(format!(
+                    "{at}: anchor '{anchor}' is not {} in {}",
+                    if opened {
+                        "closed (ANCHOR_END)"
+                    } else {
+                        "defined"
+                    },
+                    display(ws, &inc.file)
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// The anchor name on a line such as `// ANCHOR: name` or `/* ANCHOR: name */`.
+fn anchor_name<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    let rest = &line[line.find(marker)? + marker.len()..];
+    rest.split_whitespace().next().filter(|name| *name != "*/")
+}
+
+/// Every file some chapter of the book includes.
+pub fn included_files(ws: &Workspace) -> Result<BTreeSet<PathBuf>, String> {
+    let mut files = BTreeSet::new();
+    for chapter in chapters(ws)? {
+        files.extend(includes(&chapter)?.into_iter().map(|i| i.file));
+    }
+    Ok(files)
+}
+
+/// `a/b/../c` as `a/c`, without touching the file system.
+fn clean(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Builds the book with mdBook into `target/book` and returns that folder.
+pub fn build(ws: &Workspace) -> Result<PathBuf, Error> {
+    let book = mdbook_driver::MDBook::load(ws.root.join("book"))
+        .map_err(|e| Error::runtime(format!("load book/: {e:#}")))?;
+    book.build()
+        .map_err(|e| Error::runtime(format!("build the book: {e:#}")))?;
+    let out = ws.target.join("book");
+    if !out.join("index.html").is_file() {
+        return Err(Error::runtime(format!(
+            "the book build wrote no {}",
+            out.join("index.html").display()
+        )));
+    }
+    Ok(out)
+}
+
+/// `cargo xtask book --serve`: builds the book and serves it on 127.0.0.1
+/// (any free port unless `--port` says) until interrupted.
+pub fn serve(ws: &Workspace, port: u16) -> Result<(), Error> {
+    let root = build(ws)?;
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        .context(format!("bind to 127.0.0.1:{port}"))?;
+    let addr = listener.local_addr().context("getsockname")?;
+    println!("serving the book on http://{addr}/ (Ctrl-C stops)");
+    for stream in listener.incoming() {
+        match stream {
+            Ok(stream) => {
+                if let Err(e) = serve_one(&root, stream) {
+                    eprintln!("warning: {e}");
+                }
+            }
+            Err(e) => eprintln!("warning: accept: {e}"),
+        }
+    }
+    Ok(())
+}
+
+/// Answers one HTTP GET with a file of the built book.
+pub fn serve_one(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
+    let mut request = String::new();
+    BufReader::new(&stream).read_line(&mut request)?;
+    let path = request.split_whitespace().nth(1).unwrap_or("/");
+    let path = path.split(['?', '#']).next().unwrap_or("/");
+    let mut file = root.to_path_buf();
+    for part in path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != "." && *p != "..")
+    {
+        file.push(percent_decode(part));
+    }
+    if file.is_dir() {
+        file.push("index.html");
+    }
+    let (status, body) = match fs::read(&file) {
+        Ok(body) => ("200 OK", body),
+        Err(_) => ("404 Not Found", b"not found".to_vec()),
+    };
+    let header = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        content_type(&file),
+        body.len()
+    );
+    stream.write_all(header.as_bytes())?;
+    stream.write_all(&body)
+}
+
+fn percent_decode(part: &str) -> String {
+    let bytes = part.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn content_type(file: &Path) -> &'static str {
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css",
+        Some("js") => "application/javascript",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("json") => "application/json",
+        Some("woff2") => "font/woff2",
+        Some("woff") => "font/woff",
+        Some("ttf") => "font/ttf",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_in_rust_and_c_comments() {
+        assert_eq!(anchor_name("// ANCHOR: main", "ANCHOR:"), Some("main"));
+        assert_eq!(anchor_name("/* ANCHOR: main */", "ANCHOR:"), Some("main"));
+        assert_eq!(
+            anchor_name("/* ANCHOR_END: main */", "ANCHOR_END:"),
+            Some("main")
+        );
+        assert_eq!(anchor_name("no anchor", "ANCHOR:"), None);
+    }
+
+    #[test]
+    fn include_specs() {
+        let dir = std::env::temp_dir().join(format!("xtask-inc-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let chapter = dir.join("c.md");
+        fs::write(
+            &chapter,
+            "{{#include ../a.rs:main}}\n\\{{#include not.rs}}\n{{#include b.txt}} {{#include x.c:3:9}}\n",
+        )
+        .unwrap();
+        let found = includes(&chapter).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+        let got: Vec<(usize, String, Option<String>)> = found
+            .iter()
+            .map(|i| {
+                (
+                    i.line,
+                    i.file.file_name().unwrap().to_string_lossy().into_owned(),
+                    i.anchor.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, "a.rs".into(), Some("main".into())),
+                (3, "b.txt".into(), None),
+                (3, "x.c".into(), None)
+            ]
+        );
+        assert_eq!(found[0].file, clean(&dir.join("../a.rs")));
+    }
+}
