@@ -14,6 +14,10 @@ mod normalize;
 mod programs;
 mod report;
 mod sections;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tidy;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -99,7 +99,7 @@ pub fn check_parity(ws: &Workspace, program: &Program, case: &Case) -> Result<()
     for (stream, r, c) in pairs {
         if r != c {
             return Err(format!(
-                "{} differs from {} on {stream} for {:?}:\n{}",
+                "{} differs from {} on {stream} for {:?} (- Rust, + C):\n{}",
                 program.c_twin,
                 program.source,
                 case.args,
@@ -130,7 +130,7 @@ pub fn check_recorded(ws: &Workspace, program: &Program, case: &Case) -> Result<
         Ok(())
     } else {
         Err(format!(
-            "{} does not match a fresh run of {} (edited by hand, or stale: run `cargo xtask bless`):\n{}",
+            "{} does not match a fresh run of {} (edited by hand, or stale: run `cargo xtask bless`) (- recorded, + fresh):\n{}",
             display(ws, &path),
             program.bin,
             first_difference(&normalize(&recorded), &normalize(&fresh))

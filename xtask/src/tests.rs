@@ -1,0 +1,142 @@
+//! The grader must fail, naming the stage's check and the file, on each of
+//! the faults it exists to catch. These tests build a small workspace in a
+//! temporary folder with fake programs (shell scripts) and break it.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::Workspace;
+use crate::book::check_includes;
+use crate::programs::{check_parity, check_recorded};
+use crate::sections::{Case, Program};
+
+struct Scratch {
+    ws: Workspace,
+}
+
+impl Scratch {
+    fn new(tag: &str) -> Self {
+        let root = std::env::temp_dir().join(format!("xtask-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        fs::create_dir_all(root.join("book/src/output")).unwrap();
+        fs::create_dir_all(root.join("target/debug")).unwrap();
+        fs::create_dir_all(root.join("target/c-twins")).unwrap();
+        fs::create_dir_all(root.join("crates/demo/src")).unwrap();
+        Scratch {
+            ws: Workspace {
+                target: root.join("target"),
+                root,
+            },
+        }
+    }
+
+    fn write(&self, path: &str, text: &str) -> PathBuf {
+        let p = self.ws.root.join(path);
+        fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// A "program" that prints `text`.
+    fn script(&self, path: &Path, text: &str) {
+        fs::write(path, format!("#!/bin/sh\nprintf '{text}'\n")).unwrap();
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.ws.root);
+    }
+}
+
+static CASE: Case = Case {
+    name: "default",
+    args: &[],
+    recorded: true,
+};
+static DEMO: Program = Program {
+    package: "demo",
+    bin: "demo",
+    source: "crates/demo/src/main.rs",
+    c_twin: "crates/demo/c/demo.c",
+    cases: &[],
+};
+
+#[test]
+fn a_recorded_output_edited_by_hand_fails_naming_the_file() {
+    let s = Scratch::new("recorded");
+    s.script(
+        &s.ws.rust_binary("demo"),
+        "listening on 127.0.0.1:4242\\nhello\\n",
+    );
+    // A recording from an earlier run, with another ephemeral port: fine.
+    s.write(
+        "book/src/output/demo-default.txt",
+        "$ cargo run -q -p demo\nlistening on 127.0.0.1:5555\nhello\n",
+    );
+    check_recorded(&s.ws, &DEMO, &CASE).unwrap();
+    // The same recording, edited by hand.
+    s.write(
+        "book/src/output/demo-default.txt",
+        "$ cargo run -q -p demo\nlistening on 127.0.0.1:5555\nhello!\n",
+    );
+    let err = check_recorded(&s.ws, &DEMO, &CASE).unwrap_err();
+    assert!(
+        err.contains("book/src/output/demo-default.txt does not match a fresh run"),
+        "{err}"
+    );
+    assert!(err.contains("hello!"), "{err}");
+}
+
+#[test]
+fn a_c_twin_printing_one_character_differently_fails() {
+    let s = Scratch::new("parity");
+    s.script(
+        &s.ws.rust_binary("demo"),
+        "got 5 bytes\\n  std::net only in Rust\\n",
+    );
+    s.script(&s.ws.c_binary("demo"), "got 5 bytes\\n");
+    check_parity(&s.ws, &DEMO, &CASE).unwrap();
+    s.script(&s.ws.c_binary("demo"), "got 5 bytez\\n");
+    let err = check_parity(&s.ws, &DEMO, &CASE).unwrap_err();
+    assert!(
+        err.contains("crates/demo/c/demo.c differs from crates/demo/src/main.rs on stdout"),
+        "{err}"
+    );
+    assert!(err.contains("bytez"), "{err}");
+}
+
+#[test]
+fn a_removed_anchor_fails_naming_the_chapter_and_the_file() {
+    let s = Scratch::new("anchor");
+    s.write(
+        "crates/demo/src/main.rs",
+        "// ANCHOR: main\nfn main() {}\n// ANCHOR_END: main\n",
+    );
+    let chapter = s.write(
+        "book/src/demo.md",
+        "```rust\n{{#include ../../crates/demo/src/main.rs:main}}\n```\n",
+    );
+    check_includes(&s.ws, &chapter).unwrap();
+    s.write("crates/demo/src/main.rs", "fn main() {}\n");
+    let err = check_includes(&s.ws, &chapter).unwrap_err();
+    assert_eq!(
+        err,
+        "book/src/demo.md:2: anchor 'main' is not defined in crates/demo/src/main.rs"
+    );
+}
+
+#[test]
+fn an_include_of_a_missing_file_fails_naming_the_chapter_and_the_file() {
+    let s = Scratch::new("missing");
+    let chapter = s.write(
+        "book/src/demo.md",
+        "# Demo\n\n{{#include output/nothing.txt}}\n",
+    );
+    let err = check_includes(&s.ws, &chapter).unwrap_err();
+    assert_eq!(
+        err,
+        "book/src/demo.md:3: includes book/src/output/nothing.txt, which does not exist"
+    );
+}
