@@ -154,6 +154,31 @@ pub fn parse_seconds(text: &str) -> Result<Duration, Error> {
         .ok_or_else(|| Error::usage(format!("'{text}' is not a positive number of seconds")))
 }
 
+/// Where one side of a conversation prints its lines. In a self-demo both
+/// sides print, each line tagged with its side (`[send] `, `[recv] `); a
+/// standalone program prints its lines bare, like the C programs.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    tag: &'static str,
+}
+
+impl Out {
+    /// Lines as they are.
+    pub const fn plain() -> Out {
+        Out { tag: "" }
+    }
+
+    /// Lines behind a tag such as `"[recv] "`.
+    pub const fn tagged(tag: &'static str) -> Out {
+        Out { tag }
+    }
+
+    /// Prints one line (stdout is line-buffered, so it shows at once).
+    pub fn line(&self, text: impl fmt::Display) {
+        println!("{}{text}", self.tag);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,6 +114,89 @@ pub fn inet_aton(text: &str) -> Option<[u8; 4]> {
     (ok != 0).then(|| addr.s_addr.to_ne_bytes())
 }
 
+/// `F_SETOWN_EX` and its argument, from `<fcntl.h>` (Linux); the `libc`
+/// crate declares them only for some targets.
+pub const F_SETOWN_EX: c_int = 15;
+/// `F_GETOWN_EX`.
+pub const F_GETOWN_EX: c_int = 16;
+/// Owner type: one thread.
+pub const F_OWNER_TID: c_int = 0;
+
+#[repr(C)]
+struct FOwnerEx {
+    kind: c_int,
+    pid: libc::pid_t,
+}
+
+/// `fcntl(fd, F_SETOWN, pid)`: SIGURG for this socket goes to process `pid`.
+pub fn set_owner(fd: BorrowedFd<'_>, pid: libc::pid_t) -> io::Result<()> {
+    // SAFETY: F_SETOWN takes an integer argument; the descriptor is borrowed,
+    // so it is open.
+    match unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETOWN, pid) } {
+        -1 => Err(io::Error::last_os_error()),
+        _ => Ok(()),
+    }
+}
+
+/// `fcntl(fd, F_GETOWN)`: the process that receives SIGURG, 0 for none.
+pub fn owner(fd: BorrowedFd<'_>) -> io::Result<libc::pid_t> {
+    // SAFETY: F_GETOWN takes no argument; the descriptor is open.
+    match unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETOWN) } {
+        -1 => Err(io::Error::last_os_error()),
+        pid => Ok(pid),
+    }
+}
+
+/// `fcntl(fd, F_SETOWN_EX, {F_OWNER_TID, tid})`: SIGURG goes to one thread,
+/// which a multi-threaded program (or a test harness) needs.
+pub fn set_owner_thread(fd: BorrowedFd<'_>, tid: libc::pid_t) -> io::Result<()> {
+    let owner = FOwnerEx {
+        kind: F_OWNER_TID,
+        pid: tid,
+    };
+    // SAFETY: F_SETOWN_EX reads a struct f_owner_ex, which `owner` is laid
+    // out as (repr(C)); it lives across the call.
+    match unsafe { libc::fcntl(fd.as_raw_fd(), F_SETOWN_EX, &owner as *const FOwnerEx) } {
+        -1 => Err(io::Error::last_os_error()),
+        _ => Ok(()),
+    }
+}
+
+/// `ioctl(fd, FIONREAD)`: bytes that a read could return now. On TCP it
+/// counts only up to the urgent mark.
+pub fn unread_bytes(fd: BorrowedFd<'_>) -> io::Result<usize> {
+    let mut n: c_int = 0;
+    // SAFETY: FIONREAD writes one int through the pointer, which is valid.
+    match unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONREAD, &mut n) } {
+        -1 => Err(io::Error::last_os_error()),
+        _ => Ok(n as usize),
+    }
+}
+
+/// `getsockopt(fd, IPPROTO_TCP, TCP_INFO)`: the kernel's view of a TCP
+/// connection (bytes received, unacknowledged, window, ...).
+pub fn tcp_info(fd: BorrowedFd<'_>) -> io::Result<libc::tcp_info> {
+    let mut info = std::mem::MaybeUninit::<libc::tcp_info>::zeroed();
+    let mut len = std::mem::size_of::<libc::tcp_info>() as socklen_t;
+    // SAFETY: the buffer is a zeroed tcp_info and `len` its size; the kernel
+    // writes at most `len` bytes (an older kernel writes fewer and leaves
+    // the rest zero).
+    let rc = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            info.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: zero is a valid value for every field, and the kernel filled the rest.
+    Ok(unsafe { info.assume_init() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,5 +20,5 @@ pub mod ffi;
 pub mod peer;
 pub mod testing;
 
-pub use cli::{Context, Error, run};
+pub use cli::{Context, Error, Out, run};
 pub use lexopt;

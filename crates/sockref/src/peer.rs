@@ -6,9 +6,9 @@
 //! Every wait is bounded, so a demo or a test always ends by itself.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
@@ -16,6 +16,9 @@ use crate::cli::{Context, Error};
 
 /// The address self-demos listen on: the IPv4 loopback address.
 pub const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+/// POLLRDHUP (Linux): the peer shut down its writing side. nix does not name it.
+pub const POLLRDHUP: PollFlags = PollFlags::from_bits_retain(libc::POLLRDHUP);
 
 /// How long a self-demo waits for any one event before it gives up.
 pub const DEMO_TIMEOUT: Duration = Duration::from_secs(5);
@@ -81,8 +84,9 @@ impl<T: Send + 'static> Peer<T> {
 /// `accept`, bounded by `timeout`: the listener is polled first.
 pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Result<TcpStream, Error> {
     let addr = listener.local_addr().context("getsockname")?;
-    if !wait_for(listener.as_fd(), PollFlags::POLLIN, timeout)
+    if poll_one(listener.as_fd(), PollFlags::POLLIN, Some(timeout))
         .context(format!("poll the listener on {addr}"))?
+        .is_empty()
     {
         return Err(Error::runtime(format!(
             "accept on {addr}: nobody connected within {timeout:?}"
@@ -92,24 +96,127 @@ pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Result<TcpStr
     Ok(stream)
 }
 
-/// `poll` on one descriptor: true once any of `events` is reported, false on
-/// timeout. Errors and hang-ups count as events, so the caller's next call
-/// sees them.
-pub fn wait_for(
-    fd: std::os::fd::BorrowedFd<'_>,
+/// `poll` on one descriptor: the events reported (errors and hang-ups
+/// included), or none when `timeout` passed first (`None` waits for ever).
+/// A signal interrupting the wait restarts it.
+pub fn poll_one(
+    fd: BorrowedFd<'_>,
     events: PollFlags,
-    timeout: Duration,
-) -> nix::Result<bool> {
-    let ms = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
-    let mut fds = [PollFd::new(fd, events)];
+    timeout: Option<Duration>,
+) -> nix::Result<PollFlags> {
+    let fds = [(fd, events)];
+    Ok(poll_many(&fds, timeout)?[0])
+}
+
+/// `poll` on several descriptors; the reported events, one entry each.
+pub fn poll_many(
+    fds: &[(BorrowedFd<'_>, PollFlags)],
+    timeout: Option<Duration>,
+) -> nix::Result<Vec<PollFlags>> {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let mut pollfds: Vec<PollFd<'_>> = fds.iter().map(|(fd, ev)| PollFd::new(*fd, *ev)).collect();
     loop {
-        match poll(&mut fds, PollTimeout::from(ms)) {
-            Ok(0) => return Ok(false),
-            Ok(_) => return Ok(true),
+        let wait = match deadline {
+            None => PollTimeout::NONE,
+            Some(d) => {
+                let left = d.saturating_duration_since(Instant::now()).as_millis();
+                PollTimeout::try_from(left.min(i32::MAX as u128) as i32).unwrap_or(PollTimeout::MAX)
+            }
+        };
+        match poll(&mut pollfds, wait) {
+            Ok(_) => {
+                return Ok(pollfds
+                    .iter()
+                    .map(|p| p.revents().unwrap_or(PollFlags::empty()))
+                    .collect());
+            }
             Err(nix::errno::Errno::EINTR) => continue,
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Which kind of stream connection a demo runs over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// TCP over 127.0.0.1.
+    Ipv4,
+    /// TCP over ::1.
+    Ipv6,
+    /// An AF_UNIX stream socket pair.
+    Unix,
+}
+
+impl Family {
+    pub const ALL: [Family; 3] = [Family::Ipv4, Family::Ipv6, Family::Unix];
+
+    /// Parses `ipv4`, `ipv6` or `unix`, the values of `--family`.
+    pub fn parse(text: &str) -> Result<Family, Error> {
+        match text {
+            "ipv4" => Ok(Family::Ipv4),
+            "ipv6" => Ok(Family::Ipv6),
+            "unix" => Ok(Family::Unix),
+            _ => Err(Error::usage(format!(
+                "unknown family '{text}' (ipv4, ipv6 or unix)"
+            ))),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Ipv4 => "ipv4",
+            Family::Ipv6 => "ipv6",
+            Family::Unix => "unix",
+        }
+    }
+
+    /// The loopback address of a TCP family.
+    pub fn loopback(self) -> Option<IpAddr> {
+        match self {
+            Family::Ipv4 => Some(LOOPBACK),
+            Family::Ipv6 => Some(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)),
+            Family::Unix => None,
+        }
+    }
+}
+
+/// Two connected stream sockets in this process: `(client, server)`.
+///
+/// For TCP, a listener on an ephemeral loopback port, a `connect` and an
+/// `accept` (the connection completes in the kernel's backlog, so one thread
+/// suffices); `prepare` runs on the listener before `listen`, where options
+/// such as `SO_RCVBUF` and `SO_OOBINLINE` must be set to reach the accepted
+/// socket. For AF_UNIX, `socketpair`, and `prepare` runs on the server end.
+pub fn connected_pair(
+    family: Family,
+    prepare: impl FnOnce(&socket2::Socket) -> std::io::Result<()>,
+) -> Result<(socket2::Socket, socket2::Socket), Error> {
+    use socket2::{Domain, SockAddr, Socket, Type};
+    let Some(ip) = family.loopback() else {
+        let (client, server) = Socket::pair(Domain::UNIX, Type::STREAM, None)
+            .context("socketpair(AF_UNIX, SOCK_STREAM)")?;
+        prepare(&server).context("set up the receiving socket")?;
+        return Ok((client, server));
+    };
+    let bind_to = SocketAddr::new(ip, 0);
+    let listener =
+        Socket::new(Domain::for_address(bind_to), Type::STREAM, None).context("socket")?;
+    listener
+        .bind(&SockAddr::from(bind_to))
+        .context(format!("bind to {bind_to}"))?;
+    prepare(&listener).context("set up the listening socket")?;
+    listener.listen(1).context("listen")?;
+    let addr = listener
+        .local_addr()
+        .context("getsockname")?
+        .as_socket()
+        .ok_or_else(|| Error::runtime("the listener has no IP address"))?;
+    let client = Socket::new(Domain::for_address(addr), Type::STREAM, None).context("socket")?;
+    client
+        .connect(&SockAddr::from(addr))
+        .context(format!("connect to {addr}"))?;
+    let (server, _) = listener.accept().context(format!("accept on {addr}"))?;
+    Ok((client, server))
 }
 
 #[cfg(test)]
@@ -130,6 +237,16 @@ mod tests {
         c.write_all(b"hello").unwrap();
         drop(c);
         assert_eq!(peer.join().unwrap(), "hello");
+    }
+
+    #[test]
+    fn pairs_are_connected_in_every_family() {
+        for family in Family::ALL {
+            let (client, server) = connected_pair(family, |_| Ok(())).unwrap();
+            client.send(b"ping").unwrap();
+            let mut buf = [std::mem::MaybeUninit::new(0u8); 4];
+            assert_eq!(server.recv(&mut buf).unwrap(), 4, "{family:?}");
+        }
     }
 
     #[test]

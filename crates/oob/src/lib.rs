@@ -1,0 +1,76 @@
+//! Section "Out-of-band data" (APUE 16.7, UNP chapter 24).
+//!
+//! TCP has no real out-of-band channel. `send(MSG_OOB)` sets the urgent
+//! pointer to the last byte sent; the receiver is told that urgent data is
+//! on its way (SIGURG, an exception on `select`, POLLPRI), and, unless
+//! SO_OOBINLINE is set, that one byte is kept aside and read with
+//! `recv(MSG_OOB)`. The place where it stood in the stream is the *mark*:
+//! normal reads stop there, and `sockatmark` tells when the read pointer
+//! has reached it.
+//!
+//! This crate holds the section's code: the safe calls ([`urgent`]), the
+//! SIGURG handler ([`sigurg`]), the sending scenarios ([`sender`]) and the
+//! receiving strategies ([`receiver`]) of the chapter's programs, and the
+//! self-demo that runs one against the other in one thread ([`pace`]).
+//! The programs `oob-send` and `oob-recv` are thin command lines over it.
+
+pub mod pace;
+pub mod receiver;
+pub mod sender;
+pub mod sigurg;
+pub mod urgent;
+
+use std::os::fd::AsFd;
+use std::time::Duration;
+
+use sockref::peer::{Family, connected_pair};
+use sockref::{Error, Out};
+
+pub use pace::Pace;
+pub use receiver::Strategy;
+pub use sender::{Scenario, Sender};
+pub use urgent::*;
+
+// ANCHOR: self_demo
+/// Runs `scenario` into `strategy` over a fresh connection in this process
+/// and prints both sides, `[send]` and `[recv]`.
+pub fn self_demo(
+    scenario: Scenario,
+    strategy: Strategy,
+    family: Family,
+    timeout: Duration,
+) -> Result<(), Error> {
+    let (client, server) = connected_pair(family, |listener| strategy.prepare_listener(listener))?;
+    let over = match server.local_addr().ok().and_then(|a| a.as_socket()) {
+        Some(addr) => format!("TCP on {addr}"),
+        None => "an AF_UNIX socket pair".to_string(),
+    };
+    println!(
+        "self-demo: scenario {}, strategy {}, over {over}",
+        scenario.name(),
+        strategy.name()
+    );
+    scenario.prepare(&client)?;
+    // The sender shares this thread: a send that would block must fail instead.
+    client
+        .set_nonblocking(true)
+        .map_err(|e| Error::runtime(format!("fcntl(O_NONBLOCK): {e}")))?;
+    let sender = Sender::new(client, scenario, Out::tagged("[send] "));
+    let mut pace = Pace::Lockstep {
+        sender,
+        receiver: server.as_fd(),
+        timeout,
+    };
+    strategy.receive(&server, &mut pace, Out::tagged("[recv] "))
+}
+// ANCHOR_END: self_demo
+
+/// Whether this kernel carries urgent data on AF_UNIX stream sockets
+/// (Linux 5.15 and later, with CONFIG_AF_UNIX_OOB).
+pub fn unix_supports_oob() -> bool {
+    let Ok((a, _b)) = socket2::Socket::pair(socket2::Domain::UNIX, socket2::Type::STREAM, None)
+    else {
+        return false;
+    };
+    send_urgent(&a, b"!").is_ok()
+}

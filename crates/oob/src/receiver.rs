@@ -1,0 +1,349 @@
+//! The receivers of the chapter, as named strategies.
+//!
+//! Every strategy prints the same kinds of line (`got 5 bytes of normal data
+//! '123ab'`, `got 1 bytes of oob data 'c'`, `SIGURG received`, `at OOB mark`,
+//! `received EOF`), prints a failed call as an error and never as data, and,
+//! except the textbook's broken select loop, never loses an urgent byte it
+//! could have read: before each normal read it checks whether the read
+//! pointer is at the mark with the urgent byte still unread.
+
+use std::os::fd::AsFd;
+
+use nix::poll::PollFlags;
+use nix::sys::select::{FdSet, select};
+use nix::sys::socket::MsgFlags;
+use nix::sys::time::TimeVal;
+use socket2::Socket;
+use sockref::{Context, Error, Out};
+
+use crate::pace::Pace;
+use crate::sender::text;
+use crate::sigurg::{Notice, SigurgHandler};
+use crate::urgent::{
+    UrgentError, recv_normal, recv_urgent, set_oob_inline, set_owner, sockatmark, wait_urgent,
+};
+
+/// A named receiving program of the chapter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Plain reads; at the mark, `recv(MSG_OOB)` first.
+    Plain,
+    /// A SIGURG handler that reads the urgent byte (F_SETOWN + sigaction).
+    Sigurg,
+    /// `select` on exceptional conditions, exactly as the textbook's first try.
+    SelectBroken,
+    /// `select`, not asking for exceptions again right after reading one.
+    SelectFixed,
+    /// SO_OOBINLINE, and `sockatmark` before each read.
+    Atmark,
+    /// A tiny receive buffer and no reading until SIGURG arrives.
+    FlowControl,
+}
+
+impl Strategy {
+    pub const ALL: [Strategy; 6] = [
+        Strategy::Plain,
+        Strategy::Sigurg,
+        Strategy::SelectBroken,
+        Strategy::SelectFixed,
+        Strategy::Atmark,
+        Strategy::FlowControl,
+    ];
+
+    /// The name `--strategy` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Plain => "plain",
+            Strategy::Sigurg => "sigurg",
+            Strategy::SelectBroken => "select-broken",
+            Strategy::SelectFixed => "select-fixed",
+            Strategy::Atmark => "atmark",
+            Strategy::FlowControl => "flow-control",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Strategy, Error> {
+        Strategy::ALL
+            .into_iter()
+            .find(|s| s.name() == text)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Strategy::ALL.iter().map(|s| s.name()).collect();
+                Error::usage(format!("unknown strategy '{text}' ({})", names.join(", ")))
+            })
+    }
+
+    /// Options set on the listening socket before `listen`, so that the
+    /// accepted socket has them from its first byte: SO_OOBINLINE is
+    /// inherited, and the receive buffer fixes the window scale.
+    pub fn prepare_listener(self, listener: &Socket) -> std::io::Result<()> {
+        match self {
+            Strategy::Atmark => set_oob_inline(listener, true),
+            Strategy::FlowControl => listener.set_recv_buffer_size(4096),
+            _ => Ok(()),
+        }
+    }
+
+    /// Receives from `conn` until the sender closes the connection.
+    pub fn receive(self, conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
+        match self {
+            Strategy::Plain => plain(conn, pace, out),
+            Strategy::Sigurg => sigurg(conn, pace, out),
+            Strategy::SelectBroken => select_loop(conn, pace, out, false),
+            Strategy::SelectFixed => select_loop(conn, pace, out, true),
+            Strategy::Atmark => atmark(conn, pace, out),
+            Strategy::FlowControl => flow_control(conn, pace, out),
+        }
+    }
+}
+
+/// The textbook's buffer: one read returns at most this much.
+const BUF_SIZE: usize = 1024;
+
+/// What one normal read found.
+#[derive(Debug, PartialEq, Eq)]
+enum Read {
+    Data,
+    Eof,
+    /// Nothing after all, though poll said readable: on AF_UNIX, poll keeps
+    /// reporting POLLIN after the urgent byte was read with MSG_OOB.
+    Nothing,
+}
+
+/// One normal read, printed. MSG_DONTWAIT: the strategies poll first, and a
+/// read must never block where poll was wrong.
+fn read_normal(conn: &Socket, out: Out) -> Result<Read, Error> {
+    let mut buf = [0u8; BUF_SIZE];
+    let n = loop {
+        match recv_normal(conn, &mut buf, MsgFlags::MSG_DONTWAIT) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue, // a signal, not an error
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(Read::Nothing),
+            other => break other.context("recv")?,
+        }
+    };
+    if n == 0 {
+        out.line("received EOF");
+        return Ok(Read::Eof);
+    }
+    out.line(format_args!(
+        "got {n} bytes of normal data '{}'",
+        text(&buf[..n])
+    ));
+    Ok(Read::Data)
+}
+
+fn print_urgent(out: Out, byte: u8) {
+    out.line(format_args!("got 1 bytes of oob data '{}'", text(&[byte])));
+}
+
+// ANCHOR: take_urgent_at_mark
+/// Before a normal read: if the read pointer is at the mark and the urgent
+/// byte there has not been read yet, read it now with MSG_OOB. A normal read
+/// from here would step over it and drop it. If the byte was announced but
+/// has not arrived (flow control), wait for it first.
+fn take_urgent_at_mark(
+    conn: &Socket,
+    pace: &mut Pace<'_>,
+    taken: &mut bool,
+    out: Out,
+) -> Result<(), Error> {
+    if *taken || !sockatmark(conn).context("sockatmark")? {
+        return Ok(());
+    }
+    loop {
+        match recv_urgent(conn) {
+            Ok(byte) => {
+                print_urgent(out, byte);
+                *taken = true;
+                return Ok(());
+            }
+            Err(UrgentError::NotYetArrived) => {
+                pace.wait_one(conn, PollFlags::POLLPRI)?;
+            }
+            Err(UrgentError::Interrupted) => {}
+            // Already read (by a SIGURG handler, say): nothing left to take.
+            Err(UrgentError::NonePending) => {
+                *taken = true;
+                return Ok(());
+            }
+            Err(e) => return Err(Error::runtime(format!("recv(MSG_OOB): {e}"))),
+        }
+    }
+}
+// ANCHOR_END: take_urgent_at_mark
+
+// ANCHOR: plain
+/// Normal reads, with the urgent byte taken at the mark.
+fn plain(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
+    let mut taken = false; // the urgent byte at the current mark was read
+    loop {
+        pace.wait_one(conn, PollFlags::POLLIN | PollFlags::POLLPRI)?;
+        take_urgent_at_mark(conn, pace, &mut taken, out)?;
+        match read_normal(conn, out)? {
+            Read::Data => taken = false,
+            Read::Eof => return Ok(()),
+            Read::Nothing => {}
+        }
+    }
+}
+// ANCHOR_END: plain
+
+// ANCHOR: sigurg
+/// F_SETOWN so the kernel signals this process, a SIGURG handler that reads
+/// the urgent byte, and a main loop of normal reads.
+fn sigurg(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
+    set_owner(conn).context("fcntl(F_SETOWN, getpid())")?;
+    let handler = SigurgHandler::install(conn, true)?;
+    let mut taken = true; // the handler takes urgent bytes; the loop only if it could not
+    loop {
+        let ready = pace.wait(&[
+            (conn.as_fd(), PollFlags::POLLIN),
+            (handler.fd(), PollFlags::POLLIN),
+        ])?;
+        for notice in handler.take() {
+            out.line("SIGURG received");
+            match notice {
+                Notice::Byte(byte) => print_urgent(out, byte),
+                Notice::Failed(e) => {
+                    out.line(format_args!("recv(MSG_OOB) in the handler failed: {e}"));
+                    taken = !matches!(e, UrgentError::NotYetArrived);
+                }
+                Notice::Signal => {}
+            }
+        }
+        if ready[0].is_empty() {
+            continue; // only the handler had news
+        }
+        take_urgent_at_mark(conn, pace, &mut taken, out)?;
+        match read_normal(conn, out)? {
+            Read::Data => taken = true,
+            Read::Eof => return Ok(()),
+            Read::Nothing => {}
+        }
+    }
+}
+// ANCHOR_END: sigurg
+
+// ANCHOR: select_loop
+/// `select` with the socket in both the read set and the exception set.
+/// The broken form (the textbook's first try) asks for exceptions on every
+/// loop; the fixed one stops asking right after reading an urgent byte,
+/// until a normal read has moved past the mark.
+fn select_loop(conn: &Socket, pace: &mut Pace<'_>, out: Out, fixed: bool) -> Result<(), Error> {
+    let mut just_read_oob = false;
+    loop {
+        let watch_exceptions = !(fixed && just_read_oob);
+        let events = if watch_exceptions {
+            PollFlags::POLLIN | PollFlags::POLLPRI
+        } else {
+            PollFlags::POLLIN
+        };
+        pace.before_block(&[(conn.as_fd(), events)])?;
+        let mut read_set = FdSet::new();
+        let mut except_set = FdSet::new();
+        read_set.insert(conn.as_fd());
+        if watch_exceptions {
+            except_set.insert(conn.as_fd());
+        }
+        let mut timeout = pace
+            .timeout()
+            .map(|t| TimeVal::new(t.as_secs() as _, t.subsec_micros() as _));
+        let n = match select(None, &mut read_set, None, &mut except_set, timeout.as_mut()) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            other => other.context("select")?,
+        };
+        if n == 0 {
+            return Err(Error::runtime(
+                "select: nothing arrived within the timeout (see --timeout)",
+            ));
+        }
+        if except_set.contains(conn.as_fd()) {
+            let byte =
+                recv_urgent(conn).map_err(|e| Error::runtime(format!("recv(MSG_OOB): {e}")))?;
+            print_urgent(out, byte);
+            just_read_oob = true;
+        }
+        if read_set.contains(conn.as_fd()) {
+            match read_normal(conn, out)? {
+                Read::Data => just_read_oob = false,
+                Read::Eof => return Ok(()),
+                Read::Nothing => {}
+            }
+        }
+    }
+}
+// ANCHOR_END: select_loop
+
+// ANCHOR: atmark
+/// SO_OOBINLINE (set on the listener, inherited by `accept`): urgent bytes
+/// stay in the stream, reads stop at the mark, and `sockatmark` says when
+/// the next byte is the urgent one.
+fn atmark(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
+    loop {
+        pace.wait_one(conn, PollFlags::POLLIN)?;
+        if sockatmark(conn).context("sockatmark")? {
+            out.line("at OOB mark");
+        }
+        if read_normal(conn, out)? == Read::Eof {
+            return Ok(());
+        }
+    }
+}
+// ANCHOR_END: atmark
+
+// ANCHOR: flow_control
+/// A receive buffer of 4096 bytes and no reading: the sender's window
+/// closes. SIGURG still arrives, carried by a window probe, but the byte
+/// itself is stuck behind the data; only draining lets it through.
+fn flow_control(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
+    set_owner(conn).context("fcntl(F_SETOWN, getpid())")?;
+    let handler = SigurgHandler::install(conn, false)?;
+    pace.wait(&[(handler.fd(), PollFlags::POLLIN)])?;
+    let _ = handler.take(); // window probes may repeat the signal: one line says it
+    out.line("SIGURG received");
+    match recv_urgent(conn) {
+        Ok(byte) => print_urgent(out, byte),
+        Err(e) => out.line(format_args!("recv(MSG_OOB) failed: {e}")),
+    }
+    let pri = wait_urgent(conn, Some(std::time::Duration::ZERO)).context("poll(POLLPRI)")?;
+    out.line(format_args!(
+        "poll reports POLLPRI: {}",
+        if pri { "yes" } else { "no" }
+    ));
+
+    let (mut before, mut after) = (0usize, 0usize);
+    let (mut reached_mark, mut taken) = (false, false);
+    let mut buf = [0u8; BUF_SIZE];
+    loop {
+        pace.wait_one(conn, PollFlags::POLLIN | PollFlags::POLLPRI)?;
+        if !reached_mark && sockatmark(conn).context("sockatmark")? {
+            reached_mark = true;
+            out.line(format_args!(
+                "read {before} bytes of normal data up to the mark"
+            ));
+            take_urgent_at_mark(conn, pace, &mut taken, out)?;
+            continue;
+        }
+        let n = match recv_normal(conn, &mut buf, MsgFlags::MSG_DONTWAIT) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock
+                ) =>
+            {
+                continue;
+            }
+            other => other.context("recv")?,
+        };
+        match (n, reached_mark) {
+            (0, _) => break,
+            (n, false) => before += n,
+            (n, true) => after += n,
+        }
+    }
+    out.line(format_args!(
+        "read {after} bytes of normal data after the mark"
+    ));
+    out.line("received EOF");
+    Ok(())
+}
+// ANCHOR_END: flow_control
