@@ -91,8 +91,8 @@ impl Pace<'_> {
         let ready = poll_many(fds, self.timeout()).context("poll")?;
         if ready.iter().all(|r| r.is_empty()) {
             return Err(Error::runtime(format!(
-                "nothing arrived within {:?} (see --timeout)",
-                self.timeout().unwrap_or_default()
+                "nothing arrived within {} s (see --timeout)",
+                self.timeout().unwrap_or_default().as_secs_f64()
             )));
         }
         Ok(ready)

@@ -193,7 +193,10 @@ fn plain(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
 fn sigurg(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
     set_owner(conn).context("fcntl(F_SETOWN, getpid())")?;
     let handler = SigurgHandler::install(conn, true)?;
-    let mut taken = true; // the handler takes urgent bytes; the loop only if it could not
+    // The handler reads urgent bytes as they are announced; the loop still
+    // checks the mark, for a byte announced before F_SETOWN or not yet
+    // arrived when the handler ran.
+    let mut taken = false;
     loop {
         let ready = pace.wait(&[
             (conn.as_fd(), PollFlags::POLLIN),
@@ -204,8 +207,7 @@ fn sigurg(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
             match notice {
                 Notice::Byte(byte) => print_urgent(out, byte),
                 Notice::Failed(e) => {
-                    out.line(format_args!("recv(MSG_OOB) in the handler failed: {e}"));
-                    taken = !matches!(e, UrgentError::NotYetArrived);
+                    out.line(format_args!("recv(MSG_OOB) in the handler failed: {e}"))
                 }
                 Notice::Signal => {}
             }
@@ -215,7 +217,7 @@ fn sigurg(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
         }
         take_urgent_at_mark(conn, pace, &mut taken, out)?;
         match read_normal(conn, out)? {
-            Read::Data => taken = true,
+            Read::Data => taken = false,
             Read::Eof => return Ok(()),
             Read::Nothing => {}
         }
@@ -297,10 +299,24 @@ fn atmark(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
 fn flow_control(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
     set_owner(conn).context("fcntl(F_SETOWN, getpid())")?;
     let handler = SigurgHandler::install(conn, false)?;
-    pace.wait(&[(handler.fd(), PollFlags::POLLIN)])?;
-    let _ = handler.take(); // window probes may repeat the signal: one line says it
-    out.line("SIGURG received");
-    match recv_urgent(conn) {
+    // An announcement that came before F_SETOWN raised no signal: ask first.
+    let mut first_try = recv_urgent(conn);
+    if matches!(first_try, Err(UrgentError::NonePending)) {
+        let ready = pace.wait(&[
+            (handler.fd(), PollFlags::POLLIN),
+            (conn.as_fd(), sockref::peer::POLLRDHUP),
+        ])?;
+        let _ = handler.take(); // window probes may repeat the signal: one line says it
+        out.line(if ready[0].is_empty() {
+            "the sender finished without SIGURG"
+        } else {
+            "SIGURG received"
+        });
+        first_try = recv_urgent(conn);
+    } else {
+        out.line("urgent data was announced before F_SETOWN: no SIGURG");
+    }
+    match first_try {
         Ok(byte) => print_urgent(out, byte),
         Err(e) => out.line(format_args!("recv(MSG_OOB) failed: {e}")),
     }

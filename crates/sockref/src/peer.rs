@@ -6,11 +6,11 @@
 //! Every wait is bounded, so a demo or a test always ends by itself.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::poll::PollFlags;
 
 use crate::cli::{Context, Error};
 
@@ -89,7 +89,8 @@ pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Result<TcpStr
         .is_empty()
     {
         return Err(Error::runtime(format!(
-            "accept on {addr}: nobody connected within {timeout:?}"
+            "accept on {addr}: nobody connected within {} s",
+            timeout.as_secs_f64()
         )));
     }
     let (stream, _) = listener.accept().context(format!("accept on {addr}"))?;
@@ -109,29 +110,43 @@ pub fn poll_one(
 }
 
 /// `poll` on several descriptors; the reported events, one entry each.
+///
+/// Called through libc rather than nix, whose `PollFd::revents` hides any
+/// bit it has no name for, POLLRDHUP among them.
 pub fn poll_many(
     fds: &[(BorrowedFd<'_>, PollFlags)],
     timeout: Option<Duration>,
 ) -> nix::Result<Vec<PollFlags>> {
     let deadline = timeout.map(|t| Instant::now() + t);
-    let mut pollfds: Vec<PollFd<'_>> = fds.iter().map(|(fd, ev)| PollFd::new(*fd, *ev)).collect();
+    let mut pollfds: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|(fd, ev)| libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: ev.bits(),
+            revents: 0,
+        })
+        .collect();
     loop {
-        let wait = match deadline {
-            None => PollTimeout::NONE,
-            Some(d) => {
-                let left = d.saturating_duration_since(Instant::now()).as_millis();
-                PollTimeout::try_from(left.min(i32::MAX as u128) as i32).unwrap_or(PollTimeout::MAX)
-            }
+        let wait_ms = match deadline {
+            None => -1,
+            Some(d) => d
+                .saturating_duration_since(Instant::now())
+                .as_millis()
+                .min(i32::MAX as u128) as i32,
         };
-        match poll(&mut pollfds, wait) {
-            Ok(_) => {
-                return Ok(pollfds
-                    .iter()
-                    .map(|p| p.revents().unwrap_or(PollFlags::empty()))
-                    .collect());
-            }
-            Err(nix::errno::Errno::EINTR) => continue,
-            Err(e) => return Err(e),
+        // SAFETY: `pollfds` is a live array of `len` pollfd structs, and the
+        // descriptors in it are borrowed for the duration of the call.
+        let rc =
+            unsafe { libc::poll(pollfds.as_mut_ptr(), pollfds.len() as libc::nfds_t, wait_ms) };
+        if rc >= 0 {
+            return Ok(pollfds
+                .iter()
+                .map(|p| PollFlags::from_bits_retain(p.revents))
+                .collect());
+        }
+        match nix::errno::Errno::last() {
+            nix::errno::Errno::EINTR => continue,
+            e => return Err(e),
         }
     }
 }
