@@ -10,6 +10,7 @@
 //! | test      | `cargo test`, per section and for the shared crates                 |
 //! | c-twins   | each C twin compiles with `cc -std=c11 -Wall -Wextra -Werror`       |
 //! | parity    | each C twin prints what its Rust program prints, for every case     |
+//! | interop   | standalone Rust and C programs talk to each other, all pairings     |
 //! | recorded  | each recorded output in the book matches a fresh run                |
 //! | includes  | each chapter's includes name existing files and anchors             |
 //! | coverage  | each program, C twin and recorded output appears in some chapter    |
@@ -32,8 +33,8 @@ use crate::report::{self, Check, Outcome};
 use crate::sections::{SECTIONS, Section};
 
 const STAGES: &[&str] = &[
-    "fmt", "clippy", "build", "test", "c-twins", "parity", "recorded", "includes", "coverage",
-    "book",
+    "fmt", "clippy", "build", "test", "c-twins", "parity", "interop", "recorded", "includes",
+    "coverage", "book",
 ];
 
 /// Cargo runs may be long on a cold 2-core machine, but never unbounded.
@@ -175,6 +176,22 @@ impl Grader<'_> {
                     }
                 }
             }
+            "interop" => {
+                for section in self.sections.clone() {
+                    for interop in section.interop {
+                        let name = interop.name.to_string();
+                        self.timed(stage, Some(section.name), name, |ws| {
+                            programs::check_interop(ws, interop)
+                        });
+                    }
+                    for program in section.programs.iter().filter(|p| p.connects) {
+                        let name = format!("{} refused", program.bin);
+                        self.timed(stage, Some(section.name), name, |ws| {
+                            programs::check_refused(ws, program.bin)
+                        });
+                    }
+                }
+            }
             "recorded" => {
                 for section in self.sections.clone() {
                     for program in section.programs {
@@ -269,6 +286,26 @@ impl Grader<'_> {
                     "coverage",
                     Some(section.name),
                     program.bin.to_string(),
+                    result,
+                    0.0,
+                );
+            }
+            if !section.shared.is_empty() {
+                let missing: Vec<&str> = section
+                    .shared
+                    .iter()
+                    .copied()
+                    .filter(|f| !included.contains(&self.ws.root.join(f)))
+                    .collect();
+                let result = if missing.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("no chapter includes {}", missing.join(", ")))
+                };
+                self.record(
+                    "coverage",
+                    Some(section.name),
+                    "shared code".into(),
                     result,
                     0.0,
                 );

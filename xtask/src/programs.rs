@@ -2,8 +2,10 @@
 //! Rust program, and recording (blessing) the outputs the book shows.
 
 use std::fs;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use sockref::Error;
@@ -11,7 +13,7 @@ use sockref::testing::run_bounded;
 
 use crate::Workspace;
 use crate::normalize::{normalize, without_rust_only_lines};
-use crate::sections::{Case, Program, SECTIONS, Section};
+use crate::sections::{Case, Interop, Program, SECTIONS, Section};
 
 /// No single run of a program may take longer than this.
 pub const RUN_LIMIT: Duration = Duration::from_secs(30);
@@ -25,12 +27,13 @@ pub fn build_c_twin(ws: &Workspace, program: &Program) -> Result<(), String> {
     fs::create_dir_all(out.parent().expect("c-twins dir")).map_err(|e| e.to_string())?;
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let mut cmd = Command::new(&cc);
-    cmd.current_dir(&ws.root)
-        .args(CC_FLAGS)
-        .arg("-Icrates/sockref/c")
-        .arg(program.c_twin)
-        .arg("-o")
-        .arg(&out);
+    cmd.current_dir(&ws.root).args(CC_FLAGS);
+    // The C halves of library crates (crates/*/c holding headers), like
+    // sockref.h and oob.h, are on the include path of every twin.
+    for dir in c_include_dirs(ws) {
+        cmd.arg(format!("-I{dir}"));
+    }
+    cmd.arg(program.c_twin).arg("-o").arg(&out);
     let run = run_bounded(cmd, RUN_LIMIT).map_err(|e| format!("cannot run {cc}: {e}"))?;
     if run.output.status.success() {
         Ok(())
@@ -41,6 +44,26 @@ pub fn build_c_twin(ws: &Workspace, program: &Program) -> Result<(), String> {
             String::from_utf8_lossy(&run.output.stderr)
         ))
     }
+}
+
+/// `crates/<name>/c` folders that hold a header, relative to the root.
+fn c_include_dirs(ws: &Workspace) -> Vec<String> {
+    let mut dirs: Vec<String> = fs::read_dir(ws.root.join("crates"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("c"))
+        .filter(|c| {
+            fs::read_dir(c)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|f| f.path().extension().is_some_and(|x| x == "h"))
+        })
+        .map(|c| display(ws, &c))
+        .collect();
+    dirs.sort();
+    dirs
 }
 
 /// What one run printed, stdout then stderr, with the exit status.
@@ -201,4 +224,193 @@ pub fn first_difference(expected: &str, actual: &str) -> String {
         }
     }
     "  (texts differ only in the final newline)".into()
+}
+
+/// One standalone run of a receiver and a sender, both transcripts.
+#[derive(Debug, PartialEq, Eq)]
+struct PairRun {
+    receiver: String,
+    sender: String,
+}
+
+/// Runs `receiver IP 0 --wait-eof --timeout 10 ARGS`, reads the port from
+/// its first line (`listening on IP:PORT`), runs `sender IP PORT ARGS`, and
+/// waits for both. Every wait is bounded.
+fn run_pair(
+    receiver: &Path,
+    sender: &Path,
+    interop: &Interop,
+    ip: &str,
+) -> Result<PairRun, String> {
+    let mut child = Command::new(receiver)
+        .args([ip, "0", "--wait-eof", "--timeout", "10"])
+        .args(interop.receiver_args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", receiver.display()))?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    // The reader passes on each line as it comes (the first names the
+    // port), then the whole transcript once the receiver closes its output.
+    let (lines_tx, lines_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line.clone());
+            all.push_str(&line);
+            all.push('\n');
+        }
+        let mut err = String::new();
+        let _ = stderr.read_to_string(&mut err);
+        let _ = done_tx.send(all + &err);
+    });
+    let kill = |child: &mut std::process::Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+    };
+    let first = match lines_rx.recv_timeout(RUN_LIMIT) {
+        Ok(line) => line,
+        Err(_) => {
+            kill(&mut child);
+            return Err(format!(
+                "{} printed no 'listening on' line",
+                receiver.display()
+            ));
+        }
+    };
+    let Some(port) = first
+        .rsplit(':')
+        .next()
+        .filter(|p| p.parse::<u16>().is_ok())
+    else {
+        kill(&mut child);
+        return Err(format!(
+            "{} printed '{first}', not 'listening on IP:PORT'",
+            receiver.display()
+        ));
+    };
+    let mut send = Command::new(sender);
+    send.args([ip, port]).args(interop.sender_args);
+    let sent = run_bounded(send, RUN_LIMIT)
+        .map_err(|e| format!("cannot run {}: {e}", sender.display()))?;
+    let received = done_rx.recv_timeout(RUN_LIMIT);
+    if received.is_err() {
+        kill(&mut child);
+    }
+    let status = child.wait().ok().and_then(|s| s.code());
+    let (Ok(received), false) = (received, sent.timed_out) else {
+        return Err(format!(
+            "{} or {} did not finish within {RUN_LIMIT:?}",
+            receiver.display(),
+            sender.display()
+        ));
+    };
+    if sent.timed_out || status.is_none() {
+        return Err(format!(
+            "{} or {} did not finish within {RUN_LIMIT:?}",
+            receiver.display(),
+            sender.display()
+        ));
+    }
+    let sender_text = format!(
+        "{}{}[exit status {:?}]\n",
+        String::from_utf8_lossy(&sent.output.stdout),
+        String::from_utf8_lossy(&sent.output.stderr),
+        sent.output.status.code()
+    );
+    Ok(PairRun {
+        receiver: normalize(&format!("{received}[exit status {status:?}]\n")),
+        sender: normalize(&sender_text),
+    })
+}
+
+/// The four pairings (Rust and C receiver, Rust and C sender), over IPv4
+/// and IPv6, all print the same transcripts on both sides.
+pub fn check_interop(ws: &Workspace, interop: &Interop) -> Result<(), String> {
+    let langs = [("Rust", true), ("C", false)];
+    let binary = |rust: bool, bin: &str| {
+        if rust {
+            ws.rust_binary(bin)
+        } else {
+            ws.c_binary(bin)
+        }
+    };
+    for ip in ["127.0.0.1", "::1"] {
+        let mut reference: Option<(String, PairRun)> = None;
+        for (recv_lang, recv_rust) in langs {
+            for (send_lang, send_rust) in langs {
+                let label = format!(
+                    "{send_lang} {} into {recv_lang} {} over {ip}",
+                    interop.sender, interop.receiver
+                );
+                let run = run_pair(
+                    &binary(recv_rust, interop.receiver),
+                    &binary(send_rust, interop.sender),
+                    interop,
+                    ip,
+                )
+                .map_err(|e| format!("{label}: {e}"))?;
+                match &reference {
+                    None => reference = Some((label, run)),
+                    Some((first, expected)) => {
+                        for (side, e, a) in [
+                            ("receiver", &expected.receiver, &run.receiver),
+                            ("sender", &expected.sender, &run.sender),
+                        ] {
+                            if e != a {
+                                return Err(format!(
+                                    "{label}: the {side} transcript differs from {first} (- {first}, + this run):\n{}",
+                                    first_difference(e, a)
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A sender pointed at a loopback port where nothing listens fails the same
+/// way in Rust and in C: one `error: connect to ...` line, exit status 1.
+pub fn check_refused(ws: &Workspace, sender: &str) -> Result<(), String> {
+    // An ephemeral port that was just free: bind it, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("bind 127.0.0.1 port 0: {e}"))?
+        .port()
+        .to_string();
+    let run = |binary: &Path| {
+        let mut cmd = Command::new(binary);
+        cmd.args(["127.0.0.1", &port]);
+        run_bounded(cmd, RUN_LIMIT).map_err(|e| format!("cannot run {}: {e}", binary.display()))
+    };
+    let (rust, c) = (run(&ws.rust_binary(sender))?, run(&ws.c_binary(sender))?);
+    for (lang, out) in [("Rust", &rust), ("C", &c)] {
+        let stderr = String::from_utf8_lossy(&out.output.stderr);
+        if out.output.status.code() != Some(1)
+            || !stderr.starts_with(&format!(
+                "error: connect to 127.0.0.1:{port}: Connection refused"
+            ))
+        {
+            return Err(format!(
+                "{lang} {sender} against a closed port: status {:?}, stderr {stderr:?}",
+                out.output.status.code()
+            ));
+        }
+    }
+    if rust.output.stderr != c.output.stderr {
+        return Err(format!(
+            "{sender}: Rust and C report a refused connection differently:\n{}",
+            first_difference(
+                &String::from_utf8_lossy(&rust.output.stderr),
+                &String::from_utf8_lossy(&c.output.stderr)
+            )
+        ));
+    }
+    Ok(())
 }

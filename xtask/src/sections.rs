@@ -11,7 +11,24 @@ pub struct Section {
     pub packages: &'static [&'static str],
     /// The chapter, relative to `book/src`.
     pub chapter: &'static str,
+    /// Library code the section's programs share (Rust and C), which the
+    /// chapter must show as well.
+    pub shared: &'static [&'static str],
     pub programs: &'static [Program],
+    /// Standalone runs of one program against another, Rust and C in every
+    /// pairing, that must agree (see `programs::check_interop`).
+    pub interop: &'static [Interop],
+}
+
+/// A receiver started on 127.0.0.1 port 0 and a sender pointed at the port
+/// it prints; each side's program is run in Rust and in C.
+#[derive(Debug)]
+pub struct Interop {
+    pub name: &'static str,
+    pub receiver: &'static str,
+    pub receiver_args: &'static [&'static str],
+    pub sender: &'static str,
+    pub sender_args: &'static [&'static str],
 }
 
 /// One program: a binary of a package, and its C twin.
@@ -23,6 +40,8 @@ pub struct Program {
     pub source: &'static str,
     /// The C twin, relative to the workspace root.
     pub c_twin: &'static str,
+    /// Takes `IP PORT` and connects: graded on a port where nothing listens.
+    pub connects: bool,
     pub cases: &'static [Case],
 }
 
@@ -93,11 +112,14 @@ pub static SECTIONS: &[Section] = &[
         name: "byte-order",
         packages: &["byte-order"],
         chapter: "byte-order.md",
+        shared: &[],
+        interop: &[],
         programs: &[Program {
             package: "byte-order",
             bin: "byte-order",
             source: "crates/byte-order/src/main.rs",
             c_twin: "crates/byte-order/c/byte-order.c",
+            connects: false,
             cases: &[
                 case("default", &[]),
                 case(
@@ -113,11 +135,14 @@ pub static SECTIONS: &[Section] = &[
         name: "addr-convert",
         packages: &["addr-convert"],
         chapter: "addr-convert.md",
+        shared: &[],
+        interop: &[],
         programs: &[Program {
             package: "addr-convert",
             bin: "addr-convert",
             source: "crates/addr-convert/src/main.rs",
             c_twin: "crates/addr-convert/c/addr-convert.c",
+            connects: false,
             cases: &[
                 case("default", &[]),
                 case(
@@ -136,6 +161,127 @@ pub static SECTIONS: &[Section] = &[
                 parity("bad-option", &["--frob"]),
             ],
         }],
+    },
+    Section {
+        name: "oob",
+        packages: &["oob", "oob-send", "oob-recv"],
+        chapter: "oob.md",
+        shared: &[
+            "crates/oob/src/urgent.rs",
+            "crates/oob/src/sender.rs",
+            "crates/oob/src/receiver.rs",
+            "crates/oob/src/sigurg.rs",
+            "crates/oob/src/pace.rs",
+            "crates/oob/c/oob.h",
+        ],
+        programs: &[
+            Program {
+                package: "oob-send",
+                bin: "oob-send",
+                source: "crates/oob-send/src/main.rs",
+                c_twin: "crates/oob-send/c/oob-send.c",
+                connects: true,
+                cases: &[
+                    case("default", &[]),
+                    case("paced", &["--scenario", "paced"]),
+                    case("mark", &["--scenario", "mark"]),
+                    case("two-urgent", &["--scenario", "two-urgent"]),
+                    case("flow-control", &["--scenario", "flow-control"]),
+                    case("ipv6", &["--family", "ipv6"]),
+                    case("unix", &["--family", "unix"]),
+                    parity("unix-paced", &["--family", "unix", "--scenario", "paced"]),
+                    parity(
+                        "two-urgent-atmark",
+                        &["--scenario", "two-urgent", "--strategy", "atmark"],
+                    ),
+                    parity("bad-scenario", &["--scenario", "loud"]),
+                    parity("bad-option", &["--frob"]),
+                    parity("bad-address", &["127.0.0.300", "80"]),
+                    parity("port-zero", &["127.0.0.1", "0"]),
+                    parity("paced-demo", &["--paced"]),
+                    parity("missing-value", &["--scenario"]),
+                ],
+            },
+            Program {
+                package: "oob-recv",
+                bin: "oob-recv",
+                source: "crates/oob-recv/src/main.rs",
+                c_twin: "crates/oob-recv/c/oob-recv.c",
+                connects: false,
+                cases: &[
+                    case("default", &[]),
+                    case("sigurg", &["--strategy", "sigurg"]),
+                    case("select-broken", &["--strategy", "select-broken"]),
+                    case("select-fixed", &["--strategy", "select-fixed"]),
+                    case("atmark", &["--strategy", "atmark"]),
+                    case("flow-control", &["--strategy", "flow-control"]),
+                    case(
+                        "sigurg-two-urgent",
+                        &["--strategy", "sigurg", "--scenario", "two-urgent"],
+                    ),
+                    case(
+                        "sigurg-two-urgent-unix",
+                        &[
+                            "--strategy",
+                            "sigurg",
+                            "--scenario",
+                            "two-urgent",
+                            "--family",
+                            "unix",
+                        ],
+                    ),
+                    case(
+                        "flow-control-unix",
+                        &["--strategy", "flow-control", "--family", "unix"],
+                    ),
+                    parity(
+                        "select-broken-two-urgent",
+                        &["--strategy", "select-broken", "--scenario", "two-urgent"],
+                    ),
+                    parity("bad-strategy", &["--strategy", "psychic"]),
+                    parity("bad-family", &["--family", "ipx"]),
+                    parity("bad-port", &["127.0.0.1", "65536"]),
+                    parity("bad-timeout", &["--timeout", "-1"]),
+                ],
+            },
+        ],
+        interop: &[
+            Interop {
+                name: "plain classic",
+                receiver: "oob-recv",
+                receiver_args: &["--strategy", "plain"],
+                sender: "oob-send",
+                sender_args: &["--scenario", "classic"],
+            },
+            Interop {
+                name: "plain two-urgent",
+                receiver: "oob-recv",
+                receiver_args: &["--strategy", "plain"],
+                sender: "oob-send",
+                sender_args: &["--scenario", "two-urgent"],
+            },
+            Interop {
+                name: "atmark mark",
+                receiver: "oob-recv",
+                receiver_args: &["--strategy", "atmark"],
+                sender: "oob-send",
+                sender_args: &["--scenario", "mark"],
+            },
+            Interop {
+                name: "select-broken paced",
+                receiver: "oob-recv",
+                receiver_args: &["--strategy", "select-broken"],
+                sender: "oob-send",
+                sender_args: &["--scenario", "paced"],
+            },
+            Interop {
+                name: "select-fixed paced",
+                receiver: "oob-recv",
+                receiver_args: &["--strategy", "select-fixed"],
+                sender: "oob-send",
+                sender_args: &["--scenario", "paced"],
+            },
+        ],
     },
 ];
 

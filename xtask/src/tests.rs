@@ -60,6 +60,7 @@ static DEMO: Program = Program {
     bin: "demo",
     source: "crates/demo/src/main.rs",
     c_twin: "crates/demo/c/demo.c",
+    connects: false,
     cases: &[],
 };
 
@@ -139,4 +140,30 @@ fn an_include_of_a_missing_file_fails_naming_the_chapter_and_the_file() {
         err,
         "book/src/demo.md:3: includes book/src/output/nothing.txt, which does not exist"
     );
+}
+
+static PAIR: crate::sections::Interop = crate::sections::Interop {
+    name: "demo",
+    receiver: "demo-recv",
+    receiver_args: &[],
+    sender: "demo-send",
+    sender_args: &[],
+};
+
+#[test]
+fn interop_compares_every_pairing_and_catches_a_differing_receiver() {
+    let s = Scratch::new("interop");
+    for path in [s.ws.rust_binary("demo-recv"), s.ws.c_binary("demo-recv")] {
+        s.script(&path, "listening on 127.0.0.1:4242\\ngot 5 bytes\\n");
+    }
+    s.script(&s.ws.rust_binary("demo-send"), "connected\\n");
+    s.script(&s.ws.c_binary("demo-send"), "connected\\n");
+    crate::programs::check_interop(&s.ws, &PAIR).unwrap();
+    s.script(
+        &s.ws.c_binary("demo-recv"),
+        "listening on 127.0.0.1:4343\\ngot 6 bytes\\n",
+    );
+    let err = crate::programs::check_interop(&s.ws, &PAIR).unwrap_err();
+    assert!(err.contains("the receiver transcript differs"), "{err}");
+    assert!(err.contains("got 6 bytes"), "{err}");
 }

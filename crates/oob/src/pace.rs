@@ -108,7 +108,11 @@ impl Pace<'_> {
 /// the kernel (TCP_INFO's bytes received). On loopback that is normally
 /// true at once; the check keeps the demo exact on a loaded machine.
 /// AF_UNIX sockets deliver within `send` itself and have no TCP_INFO.
-fn wait_for_arrival(receiver: BorrowedFd<'_>, bytes: u64, timeout: Duration) -> Result<(), Error> {
+pub fn wait_for_arrival(
+    receiver: BorrowedFd<'_>,
+    bytes: u64,
+    timeout: Duration,
+) -> Result<(), Error> {
     let deadline = Instant::now() + timeout;
     loop {
         let received = match sockref::ffi::tcp_info(receiver) {

@@ -1,0 +1,598 @@
+//! Every rule of urgent data that the book states, proven on the running
+//! kernel, one test per rule. Each test runs over TCP on IPv4 and IPv6, and
+//! over AF_UNIX stream sockets where the rule holds there too (Linux 5.15
+//! and later carry MSG_OOB on AF_UNIX); where AF_UNIX differs, the test
+//! says how. Tests synchronise on kernel state (TCP_INFO, poll), never on
+//! sleeps, and every wait is bounded.
+
+use std::os::fd::AsFd;
+use std::time::Duration;
+
+use nix::poll::PollFlags;
+use nix::sys::socket::MsgFlags;
+use oob::sigurg::ThreadSigurg;
+use oob::{
+    UrgentError, oob_inline, owner, poll_now, recv_normal, recv_urgent, send_normal, send_urgent,
+    set_oob_inline, set_owner_thread, sockatmark, unread_bytes, wait_urgent,
+};
+use socket2::Socket;
+use sockref::peer::{Family, connected_pair};
+
+const TCP: [Family; 2] = [Family::Ipv4, Family::Ipv6];
+const ALL: [Family; 3] = Family::ALL;
+const LIMIT: Duration = Duration::from_secs(5);
+
+/// A connected pair, `(sender, receiver)`; `prepare` runs on the listener.
+fn pair_with(
+    family: Family,
+    prepare: impl FnOnce(&Socket) -> std::io::Result<()>,
+) -> (Socket, Socket) {
+    connected_pair(family, prepare).unwrap_or_else(|e| panic!("{family:?}: {e}"))
+}
+
+fn pair(family: Family) -> (Socket, Socket) {
+    pair_with(family, |_| Ok(()))
+}
+
+/// Sends normal data and urgent data in order, then waits until every byte
+/// has reached the receiving socket.
+fn send_all(family: Family, tx: &Socket, rx: &Socket, writes: &[(&[u8], bool)]) {
+    let mut total = 0;
+    for (data, urgent) in writes {
+        let n = if *urgent {
+            send_urgent(tx, data)
+        } else {
+            send_normal(tx, data)
+        };
+        assert_eq!(
+            n.unwrap_or_else(|e| panic!("{family:?}: send: {e}")),
+            data.len()
+        );
+        total += data.len() as u64;
+    }
+    oob::pace::wait_for_arrival(rx.as_fd(), total, LIMIT).unwrap();
+}
+
+/// The classic sequence: `123`, `abc` urgent, `123`.
+fn classic(family: Family, tx: &Socket, rx: &Socket) {
+    send_all(
+        family,
+        tx,
+        rx,
+        &[(b"123", false), (b"abc", true), (b"123", false)],
+    );
+}
+
+/// One non-blocking normal read: the bytes, or the error.
+fn read(rx: &Socket) -> std::io::Result<String> {
+    read_flags(rx, MsgFlags::empty())
+}
+
+fn read_flags(rx: &Socket, flags: MsgFlags) -> std::io::Result<String> {
+    let mut buf = [0u8; 100];
+    let n = recv_normal(rx, &mut buf, flags | MsgFlags::MSG_DONTWAIT)?;
+    Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
+}
+
+fn urgent(rx: &Socket) -> Result<char, UrgentError> {
+    recv_urgent(rx).map(char::from)
+}
+
+fn is_none_pending(r: Result<char, UrgentError>) -> bool {
+    matches!(r, Err(UrgentError::NonePending))
+}
+
+// ---------------------------------------------------------------- reading
+
+#[test]
+fn recv_oob_with_no_urgent_data_is_einval_at_once() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        assert!(is_none_pending(urgent(&rx)), "{family:?}: nothing sent");
+        send_all(family, &tx, &rx, &[(b"normal", false)]);
+        // Normal data queued, still no urgent byte: EINVAL at once, not a wait.
+        let r = urgent(&rx);
+        assert_eq!(
+            r.as_ref().err().and_then(UrgentError::errno),
+            Some(libc::EINVAL),
+            "{family:?}: {r:?}"
+        );
+    }
+}
+
+#[test]
+fn only_the_last_byte_of_an_oob_send_is_urgent() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        assert_eq!(read(&rx).unwrap(), "123ab", "{family:?}");
+        assert_eq!(urgent(&rx).unwrap(), 'c', "{family:?}");
+        assert_eq!(read(&rx).unwrap(), "123", "{family:?}");
+    }
+}
+
+#[test]
+fn reads_stop_at_the_mark_even_with_msg_waitall() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        // Asking for all 9 bytes still stops before the urgent byte.
+        let mut buf = [0u8; 9];
+        let n = recv_normal(&rx, &mut buf, MsgFlags::MSG_WAITALL).unwrap();
+        assert_eq!(&buf[..n], b"123ab", "{family:?}");
+    }
+}
+
+#[test]
+fn reading_the_same_urgent_byte_twice_is_einval() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        assert_eq!(urgent(&rx).unwrap(), 'c');
+        assert!(is_none_pending(urgent(&rx)), "{family:?}");
+    }
+}
+
+#[test]
+fn recv_oob_with_oobinline_set_is_einval() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        set_oob_inline(&rx, true).unwrap();
+        classic(family, &tx, &rx);
+        assert!(
+            matches!(urgent(&rx), Err(UrgentError::Inline)),
+            "{family:?}"
+        );
+        assert!(oob_inline(&rx).unwrap());
+    }
+}
+
+#[test]
+fn an_urgent_byte_never_read_with_msg_oob_is_dropped_by_normal_reads() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        assert_eq!(read(&rx).unwrap(), "123ab");
+        assert_eq!(
+            read(&rx).unwrap(),
+            "123",
+            "{family:?}: the read steps over 'c'"
+        );
+        assert!(is_none_pending(urgent(&rx)), "{family:?}: and 'c' is gone");
+    }
+}
+
+#[test]
+fn a_nonblocking_read_with_only_the_urgent_byte_queued_discards_it() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        send_all(family, &tx, &rx, &[(b"Q", true)]);
+        let err = read(&rx).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock, "{family:?}");
+        assert!(
+            is_none_pending(urgent(&rx)),
+            "{family:?}: the EAGAIN read discarded 'Q'"
+        );
+    }
+}
+
+#[test]
+fn urgent_data_then_close_gives_the_data_the_byte_and_eof() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        send_all(family, &tx, &rx, &[(b"ab", true)]);
+        drop(tx);
+        assert_eq!(read(&rx).unwrap(), "a", "{family:?}");
+        assert_eq!(urgent(&rx).unwrap(), 'b', "{family:?}");
+        assert_eq!(read(&rx).unwrap(), "", "{family:?}: EOF");
+        assert!(is_none_pending(urgent(&rx)), "{family:?}");
+    }
+}
+
+// ------------------------------------------------------------------ marks
+
+#[test]
+fn sockatmark_is_true_exactly_when_the_next_byte_is_the_urgent_one() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        assert!(!sockatmark(&rx).unwrap(), "{family:?}: before any read");
+        assert_eq!(read(&rx).unwrap(), "123ab");
+        assert!(sockatmark(&rx).unwrap(), "{family:?}: at the mark");
+        assert_eq!(urgent(&rx).unwrap(), 'c');
+        assert!(
+            sockatmark(&rx).unwrap(),
+            "{family:?}: still at the mark after MSG_OOB"
+        );
+        assert_eq!(read(&rx).unwrap(), "123");
+        assert!(!sockatmark(&rx).unwrap(), "{family:?}: past the mark");
+    }
+}
+
+#[test]
+fn the_mark_stays_valid_after_the_urgent_byte_was_read() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        assert_eq!(
+            urgent(&rx).unwrap(),
+            'c',
+            "{family:?}: read out of band first"
+        );
+        assert_eq!(
+            read(&rx).unwrap(),
+            "123ab",
+            "{family:?}: the read still stops at the mark"
+        );
+        assert!(sockatmark(&rx).unwrap(), "{family:?}");
+    }
+}
+
+#[test]
+fn a_later_urgent_byte_moves_the_mark_and_the_earlier_becomes_data() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        send_all(
+            family,
+            &tx,
+            &rx,
+            &[
+                (b"AAA", false),
+                (b"x", true),
+                (b"BBB", false),
+                (b"y", true),
+                (b"CCC", false),
+            ],
+        );
+        assert_eq!(read(&rx).unwrap(), "AAAxBBB", "{family:?}");
+        assert_eq!(urgent(&rx).unwrap(), 'y', "{family:?}");
+        assert_eq!(read(&rx).unwrap(), "CCC", "{family:?}");
+    }
+}
+
+#[test]
+fn on_tcp_a_later_urgent_byte_turns_an_already_read_one_back_into_data() {
+    for family in TCP {
+        let (tx, rx) = pair(family);
+        send_all(family, &tx, &rx, &[(b"AAA", false), (b"x", true)]);
+        assert_eq!(urgent(&rx).unwrap(), 'x', "{family:?}");
+        send_all(
+            family,
+            &tx,
+            &rx,
+            &[(b"BBB", false), (b"y", true), (b"CCC", false)],
+        );
+        // 'x' was taken out of band, and now comes back as normal data.
+        assert_eq!(read(&rx).unwrap(), "AAAxBBB", "{family:?}");
+        assert_eq!(urgent(&rx).unwrap(), 'y', "{family:?}");
+    }
+    // AF_UNIX does not give it back: a byte read out of band is gone.
+    let (tx, rx) = pair(Family::Unix);
+    send_all(Family::Unix, &tx, &rx, &[(b"AAA", false), (b"x", true)]);
+    assert_eq!(urgent(&rx).unwrap(), 'x');
+    send_all(
+        Family::Unix,
+        &tx,
+        &rx,
+        &[(b"BBB", false), (b"y", true), (b"CCC", false)],
+    );
+    assert_eq!(read(&rx).unwrap(), "AAABBB", "AF_UNIX");
+    assert_eq!(urgent(&rx).unwrap(), 'y', "AF_UNIX");
+}
+
+#[test]
+fn with_oobinline_every_urgent_byte_stays_in_the_stream() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        set_oob_inline(&rx, true).unwrap();
+        send_all(
+            family,
+            &tx,
+            &rx,
+            &[
+                (b"AAA", false),
+                (b"x", true),
+                (b"BBB", false),
+                (b"y", true),
+                (b"CCC", false),
+            ],
+        );
+        let mut all = String::new();
+        let mut marks = 0;
+        loop {
+            if sockatmark(&rx).unwrap() {
+                marks += 1;
+            }
+            match read(&rx) {
+                Ok(s) if s.is_empty() => break,
+                Ok(s) => all.push_str(&s),
+                Err(_) => break,
+            }
+        }
+        assert_eq!(all, "AAAxBBByCCC", "{family:?}: no urgent byte lost");
+        assert!(marks >= 1, "{family:?}: the reads stopped at the mark");
+    }
+}
+
+#[test]
+fn oobinline_on_the_listener_is_inherited_by_accept() {
+    for family in TCP {
+        let (tx, rx) = pair_with(family, |listener| set_oob_inline(listener, true));
+        assert!(oob_inline(&rx).unwrap(), "{family:?}");
+        classic(family, &tx, &rx);
+        assert_eq!(read(&rx).unwrap(), "123ab");
+        assert_eq!(read(&rx).unwrap(), "c123", "{family:?}");
+    }
+}
+
+#[test]
+fn oobinline_set_after_the_byte_arrived_delivers_it_inline() {
+    for family in TCP {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        set_oob_inline(&rx, true).unwrap();
+        assert!(
+            matches!(urgent(&rx), Err(UrgentError::Inline)),
+            "{family:?}"
+        );
+        assert_eq!(read(&rx).unwrap(), "123ab", "{family:?}");
+        assert!(sockatmark(&rx).unwrap());
+        assert_eq!(read(&rx).unwrap(), "c123", "{family:?}");
+    }
+}
+
+#[test]
+fn a_byte_read_with_msg_oob_comes_again_inline_if_oobinline_is_set_later() {
+    for family in TCP {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        assert_eq!(urgent(&rx).unwrap(), 'c');
+        set_oob_inline(&rx, true).unwrap();
+        assert_eq!(read(&rx).unwrap(), "123ab");
+        assert_eq!(
+            read(&rx).unwrap(),
+            "c123",
+            "{family:?}: 'c' delivered a second time"
+        );
+    }
+}
+
+// ------------------------------------------------------- FIONREAD and poll
+
+#[test]
+fn fionread_counts_only_up_to_the_mark_on_tcp() {
+    for family in TCP {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        assert_eq!(unread_bytes(&rx).unwrap(), 5, "{family:?}: '123ab'");
+        assert_eq!(read(&rx).unwrap(), "123ab");
+        assert_eq!(
+            unread_bytes(&rx).unwrap(),
+            0,
+            "{family:?}: 0 at the mark, though '123' follows"
+        );
+        assert_eq!(read(&rx).unwrap(), "123");
+    }
+}
+
+#[test]
+fn fionread_on_af_unix_counts_every_byte() {
+    let (tx, rx) = pair(Family::Unix);
+    classic(Family::Unix, &tx, &rx);
+    assert_eq!(unread_bytes(&rx).unwrap(), 9, "'123ab', 'c' and '123'");
+}
+
+#[test]
+fn poll_reports_pollpri_without_pollin_when_only_the_urgent_byte_is_queued() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        send_all(family, &tx, &rx, &[(b"Q", true)]);
+        let events = poll_now(&rx).unwrap();
+        assert!(
+            events.contains(PollFlags::POLLPRI),
+            "{family:?}: {events:?}"
+        );
+        if family != Family::Unix {
+            assert!(
+                !events.contains(PollFlags::POLLIN),
+                "{family:?}: {events:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn pollpri_stays_set_while_the_urgent_byte_is_unread() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        assert!(poll_now(&rx).unwrap().contains(PollFlags::POLLPRI));
+        assert_eq!(read(&rx).unwrap(), "123ab");
+        assert!(
+            poll_now(&rx).unwrap().contains(PollFlags::POLLPRI),
+            "{family:?}: at the mark, byte unread"
+        );
+    }
+}
+
+#[test]
+fn pollpri_clears_as_soon_as_the_urgent_byte_is_read() {
+    // The facts file and the textbook (a BSD kernel) say the exception
+    // condition lasts until the read pointer passes the mark. Linux 6.18
+    // clears it when the byte is read with MSG_OOB, before any normal read.
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        assert_eq!(urgent(&rx).unwrap(), 'c');
+        assert!(
+            !poll_now(&rx).unwrap().contains(PollFlags::POLLPRI),
+            "{family:?}"
+        );
+        assert!(
+            !wait_urgent(&rx, Some(Duration::ZERO)).unwrap(),
+            "{family:?}"
+        );
+    }
+}
+
+#[test]
+fn af_unix_keeps_reporting_pollin_after_the_urgent_byte_was_read() {
+    let (tx, rx) = pair(Family::Unix);
+    send_all(Family::Unix, &tx, &rx, &[(b"Q", true)]);
+    assert_eq!(urgent(&rx).unwrap(), 'Q');
+    assert!(
+        poll_now(&rx).unwrap().contains(PollFlags::POLLIN),
+        "AF_UNIX says readable"
+    );
+    assert_eq!(
+        read(&rx).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "but there is nothing to read"
+    );
+    for family in TCP {
+        let (tx, rx) = pair(family);
+        send_all(family, &tx, &rx, &[(b"Q", true)]);
+        assert_eq!(urgent(&rx).unwrap(), 'Q');
+        assert!(poll_now(&rx).unwrap().is_empty(), "{family:?}");
+    }
+}
+
+// ------------------------------------------------------------------ SIGURG
+
+#[test]
+fn sigurg_comes_only_to_a_socket_owner() {
+    for family in ALL {
+        let signals = ThreadSigurg::new().unwrap();
+        let (tx, rx) = pair(family);
+        assert_eq!(owner(&rx).unwrap(), 0, "{family:?}: no owner by default");
+        send_all(family, &tx, &rx, &[(b"a", true)]);
+        // The byte is there (POLLPRI), and no signal came with it.
+        assert!(wait_urgent(&rx, Some(LIMIT)).unwrap());
+        assert_eq!(signals.take(), 0, "{family:?}: SIGURG without an owner");
+        assert_eq!(urgent(&rx).unwrap(), 'a');
+
+        set_owner_thread(&rx).unwrap();
+        send_all(family, &tx, &rx, &[(b"b", true)]);
+        assert!(signals.wait(LIMIT), "{family:?}: no SIGURG for the owner");
+    }
+}
+
+#[test]
+fn the_owner_is_not_inherited_by_accept() {
+    for family in TCP {
+        let signals = ThreadSigurg::new().unwrap();
+        let (tx, rx) = pair_with(family, |listener| set_owner_thread(listener));
+        assert_eq!(owner(&rx).unwrap(), 0, "{family:?}");
+        send_all(family, &tx, &rx, &[(b"a", true)]);
+        assert!(wait_urgent(&rx, Some(LIMIT)).unwrap());
+        assert_eq!(signals.take(), 0, "{family:?}");
+    }
+}
+
+#[test]
+fn standard_signals_do_not_queue_two_urgent_sends_may_raise_one_sigurg() {
+    for family in ALL {
+        let signals = ThreadSigurg::new().unwrap();
+        let (tx, rx) = pair(family);
+        set_owner_thread(&rx).unwrap();
+        send_all(family, &tx, &rx, &[(b"x", true), (b"y", true)]);
+        // Both were raised while SIGURG was blocked: one is pending.
+        assert_eq!(signals.take(), 1, "{family:?}");
+    }
+}
+
+// ------------------------------------------------------------ flow control
+
+#[test]
+fn urgent_data_obeys_flow_control_announced_before_it_arrives() {
+    for family in TCP {
+        let signals = ThreadSigurg::new().unwrap();
+        let (tx, rx) = pair_with(family, |listener| listener.set_recv_buffer_size(4096));
+        set_owner_thread(&rx).unwrap();
+        tx.set_send_buffer_size(256 * 1024).unwrap();
+        tx.set_nonblocking(true).unwrap();
+        let fill = vec![b'x'; 16384];
+        let mut sent = 0;
+        while sent < fill.len() {
+            sent += send_normal(&tx, &fill[sent..]).unwrap();
+        }
+        send_urgent(&tx, b"a").unwrap();
+        // The window is closed; a window probe carries the urgent pointer.
+        assert!(
+            signals.wait(LIMIT),
+            "{family:?}: no SIGURG during the zero window"
+        );
+        assert!(
+            matches!(urgent(&rx), Err(UrgentError::NotYetArrived)),
+            "{family:?}"
+        );
+        assert!(
+            !poll_now(&rx).unwrap().contains(PollFlags::POLLPRI),
+            "{family:?}: no POLLPRI yet"
+        );
+        // Draining opens the window; the byte follows the data.
+        let mut drained = 0;
+        while !sockatmark(&rx).unwrap() {
+            sockref::peer::poll_one(rx.as_fd(), PollFlags::POLLIN, Some(LIMIT)).unwrap();
+            drained += read(&rx).map(|s| s.len()).unwrap_or(0);
+        }
+        assert_eq!(drained, 16384, "{family:?}");
+        assert!(wait_urgent(&rx, Some(LIMIT)).unwrap(), "{family:?}");
+        assert_eq!(urgent(&rx).unwrap(), 'a', "{family:?}");
+    }
+}
+
+// ----------------------------------------------------- other socket types
+
+#[test]
+fn udp_over_ipv4_rejects_msg_oob_and_ipv6_ignores_it() {
+    let v4 = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    v4.connect(v4.local_addr().unwrap()).unwrap();
+    let err = send_urgent(&v4, b"!").unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EOPNOTSUPP));
+
+    let v6 = std::net::UdpSocket::bind("[::1]:0").unwrap();
+    v6.connect(v6.local_addr().unwrap()).unwrap();
+    assert_eq!(
+        send_urgent(&v6, b"!").unwrap(),
+        1,
+        "the flag is silently ignored"
+    );
+    // And a datagram socket reads the datagram whatever MSG_OOB says.
+    let mut buf = [0u8; 4];
+    let n = recv_normal(&v6, &mut buf, MsgFlags::MSG_OOB).unwrap();
+    assert_eq!(&buf[..n], b"!");
+}
+
+#[test]
+fn af_unix_datagram_and_seqpacket_reject_msg_oob() {
+    for ty in [socket2::Type::DGRAM, socket2::Type::SEQPACKET] {
+        let (a, _b) = Socket::pair(socket2::Domain::UNIX, ty, None).unwrap();
+        assert_eq!(
+            send_urgent(&a, b"!").unwrap_err().raw_os_error(),
+            Some(libc::EOPNOTSUPP),
+            "{ty:?}"
+        );
+    }
+}
+
+#[test]
+fn af_unix_stream_rejects_an_empty_urgent_send() {
+    assert!(
+        oob::unix_supports_oob(),
+        "this kernel lacks CONFIG_AF_UNIX_OOB"
+    );
+    let (tx, _rx) = pair(Family::Unix);
+    assert_eq!(
+        send_urgent(&tx, b"").unwrap_err().raw_os_error(),
+        Some(libc::EOPNOTSUPP)
+    );
+    for family in TCP {
+        let (tx, _rx) = pair(family);
+        assert_eq!(
+            send_urgent(&tx, b"").unwrap(),
+            0,
+            "{family:?}: TCP accepts it"
+        );
+    }
+}
