@@ -444,7 +444,8 @@ static void strategy_sigurg(int fd, struct pace *p, const char *tag)
         call_failed("fcntl(F_SETOWN, getpid())");
     install_sigurg(fd, 1);
     for (;;) {
-        struct pollfd fds[2] = { { .fd = fd, .events = POLLIN }, { .fd = sigurg_pipe[0], .events = POLLIN } };
+        /* POLLPRI too: a byte announced before F_SETOWN raised no signal. */
+        struct pollfd fds[2] = { { .fd = fd, .events = POLLIN | POLLPRI }, { .fd = sigurg_pipe[0], .events = POLLIN } };
         char record[2];
         pace_wait(p, fds, 2);
         while (read(sigurg_pipe[0], record, 2) == 2) {

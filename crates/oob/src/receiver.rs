@@ -198,8 +198,10 @@ fn sigurg(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
     // arrived when the handler ran.
     let mut taken = false;
     loop {
+        // POLLPRI too: a byte announced before F_SETOWN raised no signal.
+        let conn_events = PollFlags::POLLIN | PollFlags::POLLPRI;
         let ready = pace.wait(&[
-            (conn.as_fd(), PollFlags::POLLIN),
+            (conn.as_fd(), conn_events),
             (handler.fd(), PollFlags::POLLIN),
         ])?;
         for notice in handler.take() {

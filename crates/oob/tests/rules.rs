@@ -481,7 +481,7 @@ fn sigurg_comes_only_to_a_socket_owner() {
 fn the_owner_is_not_inherited_by_accept() {
     for family in TCP {
         let signals = ThreadSigurg::new().unwrap();
-        let (tx, rx) = pair_with(family, |listener| set_owner_thread(listener));
+        let (tx, rx) = pair_with(family, set_owner_thread);
         assert_eq!(owner(&rx).unwrap(), 0, "{family:?}");
         send_all(family, &tx, &rx, &[(b"a", true)]);
         assert!(wait_urgent(&rx, Some(LIMIT)).unwrap());
