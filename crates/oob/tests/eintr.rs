@@ -31,6 +31,7 @@ fn wait_until_blocked_in(tid: i32, nr: i64) {
     }
 }
 
+// ANCHOR: sigurg_without_sa_restart_interrupts_a_blocked_recv_with_eintr
 #[test]
 fn sigurg_without_sa_restart_interrupts_a_blocked_recv_with_eintr() {
     for family in Family::ALL {
@@ -61,3 +62,4 @@ fn sigurg_without_sa_restart_interrupts_a_blocked_recv_with_eintr() {
         drop(sender.join().unwrap());
     }
 }
+// ANCHOR_END: sigurg_without_sa_restart_interrupts_a_blocked_recv_with_eintr

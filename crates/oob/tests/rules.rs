@@ -84,6 +84,7 @@ fn is_none_pending(r: Result<char, UrgentError>) -> bool {
 
 // ---------------------------------------------------------------- reading
 
+// ANCHOR: recv_oob_with_no_urgent_data_is_einval_at_once
 #[test]
 fn recv_oob_with_no_urgent_data_is_einval_at_once() {
     for family in ALL {
@@ -99,7 +100,9 @@ fn recv_oob_with_no_urgent_data_is_einval_at_once() {
         );
     }
 }
+// ANCHOR_END: recv_oob_with_no_urgent_data_is_einval_at_once
 
+// ANCHOR: only_the_last_byte_of_an_oob_send_is_urgent
 #[test]
 fn only_the_last_byte_of_an_oob_send_is_urgent() {
     for family in ALL {
@@ -110,7 +113,9 @@ fn only_the_last_byte_of_an_oob_send_is_urgent() {
         assert_eq!(read(&rx).unwrap(), "123", "{family:?}");
     }
 }
+// ANCHOR_END: only_the_last_byte_of_an_oob_send_is_urgent
 
+// ANCHOR: reads_stop_at_the_mark_even_with_msg_waitall
 #[test]
 fn reads_stop_at_the_mark_even_with_msg_waitall() {
     for family in ALL {
@@ -122,7 +127,9 @@ fn reads_stop_at_the_mark_even_with_msg_waitall() {
         assert_eq!(&buf[..n], b"123ab", "{family:?}");
     }
 }
+// ANCHOR_END: reads_stop_at_the_mark_even_with_msg_waitall
 
+// ANCHOR: reading_the_same_urgent_byte_twice_is_einval
 #[test]
 fn reading_the_same_urgent_byte_twice_is_einval() {
     for family in ALL {
@@ -132,7 +139,9 @@ fn reading_the_same_urgent_byte_twice_is_einval() {
         assert!(is_none_pending(urgent(&rx)), "{family:?}");
     }
 }
+// ANCHOR_END: reading_the_same_urgent_byte_twice_is_einval
 
+// ANCHOR: recv_oob_with_oobinline_set_is_einval
 #[test]
 fn recv_oob_with_oobinline_set_is_einval() {
     for family in ALL {
@@ -146,7 +155,9 @@ fn recv_oob_with_oobinline_set_is_einval() {
         assert!(oob_inline(&rx).unwrap());
     }
 }
+// ANCHOR_END: recv_oob_with_oobinline_set_is_einval
 
+// ANCHOR: an_urgent_byte_never_read_with_msg_oob_is_dropped_by_normal_reads
 #[test]
 fn an_urgent_byte_never_read_with_msg_oob_is_dropped_by_normal_reads() {
     for family in ALL {
@@ -161,7 +172,9 @@ fn an_urgent_byte_never_read_with_msg_oob_is_dropped_by_normal_reads() {
         assert!(is_none_pending(urgent(&rx)), "{family:?}: and 'c' is gone");
     }
 }
+// ANCHOR_END: an_urgent_byte_never_read_with_msg_oob_is_dropped_by_normal_reads
 
+// ANCHOR: a_nonblocking_read_with_only_the_urgent_byte_queued_discards_it
 #[test]
 fn a_nonblocking_read_with_only_the_urgent_byte_queued_discards_it() {
     for family in ALL {
@@ -175,7 +188,9 @@ fn a_nonblocking_read_with_only_the_urgent_byte_queued_discards_it() {
         );
     }
 }
+// ANCHOR_END: a_nonblocking_read_with_only_the_urgent_byte_queued_discards_it
 
+// ANCHOR: urgent_data_then_close_gives_the_data_the_byte_and_eof
 #[test]
 fn urgent_data_then_close_gives_the_data_the_byte_and_eof() {
     for family in ALL {
@@ -188,9 +203,11 @@ fn urgent_data_then_close_gives_the_data_the_byte_and_eof() {
         assert!(is_none_pending(urgent(&rx)), "{family:?}");
     }
 }
+// ANCHOR_END: urgent_data_then_close_gives_the_data_the_byte_and_eof
 
 // ------------------------------------------------------------------ marks
 
+// ANCHOR: sockatmark_is_true_exactly_when_the_next_byte_is_the_urgent_one
 #[test]
 fn sockatmark_is_true_exactly_when_the_next_byte_is_the_urgent_one() {
     for family in ALL {
@@ -208,7 +225,9 @@ fn sockatmark_is_true_exactly_when_the_next_byte_is_the_urgent_one() {
         assert!(!sockatmark(&rx).unwrap(), "{family:?}: past the mark");
     }
 }
+// ANCHOR_END: sockatmark_is_true_exactly_when_the_next_byte_is_the_urgent_one
 
+// ANCHOR: the_mark_stays_valid_after_the_urgent_byte_was_read
 #[test]
 fn the_mark_stays_valid_after_the_urgent_byte_was_read() {
     for family in ALL {
@@ -227,7 +246,9 @@ fn the_mark_stays_valid_after_the_urgent_byte_was_read() {
         assert!(sockatmark(&rx).unwrap(), "{family:?}");
     }
 }
+// ANCHOR_END: the_mark_stays_valid_after_the_urgent_byte_was_read
 
+// ANCHOR: a_later_urgent_byte_moves_the_mark_and_the_earlier_becomes_data
 #[test]
 fn a_later_urgent_byte_moves_the_mark_and_the_earlier_becomes_data() {
     for family in ALL {
@@ -249,7 +270,9 @@ fn a_later_urgent_byte_moves_the_mark_and_the_earlier_becomes_data() {
         assert_eq!(read(&rx).unwrap(), "CCC", "{family:?}");
     }
 }
+// ANCHOR_END: a_later_urgent_byte_moves_the_mark_and_the_earlier_becomes_data
 
+// ANCHOR: on_tcp_a_later_urgent_byte_turns_an_already_read_one_back_into_data
 #[test]
 fn on_tcp_a_later_urgent_byte_turns_an_already_read_one_back_into_data() {
     for family in TCP {
@@ -279,7 +302,9 @@ fn on_tcp_a_later_urgent_byte_turns_an_already_read_one_back_into_data() {
     assert_eq!(read(&rx).unwrap(), "AAABBB", "AF_UNIX");
     assert_eq!(urgent(&rx).unwrap(), 'y', "AF_UNIX");
 }
+// ANCHOR_END: on_tcp_a_later_urgent_byte_turns_an_already_read_one_back_into_data
 
+// ANCHOR: with_oobinline_every_urgent_byte_stays_in_the_stream
 #[test]
 fn with_oobinline_every_urgent_byte_stays_in_the_stream() {
     for family in ALL {
@@ -313,7 +338,9 @@ fn with_oobinline_every_urgent_byte_stays_in_the_stream() {
         assert!(marks >= 1, "{family:?}: the reads stopped at the mark");
     }
 }
+// ANCHOR_END: with_oobinline_every_urgent_byte_stays_in_the_stream
 
+// ANCHOR: oobinline_on_the_listener_is_inherited_by_accept
 #[test]
 fn oobinline_on_the_listener_is_inherited_by_accept() {
     for family in TCP {
@@ -324,7 +351,9 @@ fn oobinline_on_the_listener_is_inherited_by_accept() {
         assert_eq!(read(&rx).unwrap(), "c123", "{family:?}");
     }
 }
+// ANCHOR_END: oobinline_on_the_listener_is_inherited_by_accept
 
+// ANCHOR: oobinline_set_after_the_byte_arrived_delivers_it_inline
 #[test]
 fn oobinline_set_after_the_byte_arrived_delivers_it_inline() {
     for family in TCP {
@@ -340,7 +369,9 @@ fn oobinline_set_after_the_byte_arrived_delivers_it_inline() {
         assert_eq!(read(&rx).unwrap(), "c123", "{family:?}");
     }
 }
+// ANCHOR_END: oobinline_set_after_the_byte_arrived_delivers_it_inline
 
+// ANCHOR: a_byte_read_with_msg_oob_comes_again_inline_if_oobinline_is_set_later
 #[test]
 fn a_byte_read_with_msg_oob_comes_again_inline_if_oobinline_is_set_later() {
     for family in TCP {
@@ -356,9 +387,11 @@ fn a_byte_read_with_msg_oob_comes_again_inline_if_oobinline_is_set_later() {
         );
     }
 }
+// ANCHOR_END: a_byte_read_with_msg_oob_comes_again_inline_if_oobinline_is_set_later
 
 // ------------------------------------------------------- FIONREAD and poll
 
+// ANCHOR: fionread_counts_only_up_to_the_mark_on_tcp
 #[test]
 fn fionread_counts_only_up_to_the_mark_on_tcp() {
     for family in TCP {
@@ -374,14 +407,18 @@ fn fionread_counts_only_up_to_the_mark_on_tcp() {
         assert_eq!(read(&rx).unwrap(), "123");
     }
 }
+// ANCHOR_END: fionread_counts_only_up_to_the_mark_on_tcp
 
+// ANCHOR: fionread_on_af_unix_counts_every_byte
 #[test]
 fn fionread_on_af_unix_counts_every_byte() {
     let (tx, rx) = pair(Family::Unix);
     classic(Family::Unix, &tx, &rx);
     assert_eq!(unread_bytes(&rx).unwrap(), 9, "'123ab', 'c' and '123'");
 }
+// ANCHOR_END: fionread_on_af_unix_counts_every_byte
 
+// ANCHOR: poll_reports_pollpri_without_pollin_when_only_the_urgent_byte_is_queued
 #[test]
 fn poll_reports_pollpri_without_pollin_when_only_the_urgent_byte_is_queued() {
     for family in ALL {
@@ -400,7 +437,9 @@ fn poll_reports_pollpri_without_pollin_when_only_the_urgent_byte_is_queued() {
         }
     }
 }
+// ANCHOR_END: poll_reports_pollpri_without_pollin_when_only_the_urgent_byte_is_queued
 
+// ANCHOR: pollpri_stays_set_while_the_urgent_byte_is_unread
 #[test]
 fn pollpri_stays_set_while_the_urgent_byte_is_unread() {
     for family in ALL {
@@ -414,7 +453,9 @@ fn pollpri_stays_set_while_the_urgent_byte_is_unread() {
         );
     }
 }
+// ANCHOR_END: pollpri_stays_set_while_the_urgent_byte_is_unread
 
+// ANCHOR: pollpri_clears_as_soon_as_the_urgent_byte_is_read
 #[test]
 fn pollpri_clears_as_soon_as_the_urgent_byte_is_read() {
     // The facts file and the textbook (a BSD kernel) say the exception
@@ -434,7 +475,9 @@ fn pollpri_clears_as_soon_as_the_urgent_byte_is_read() {
         );
     }
 }
+// ANCHOR_END: pollpri_clears_as_soon_as_the_urgent_byte_is_read
 
+// ANCHOR: af_unix_keeps_reporting_pollin_after_the_urgent_byte_was_read
 #[test]
 fn af_unix_keeps_reporting_pollin_after_the_urgent_byte_was_read() {
     let (tx, rx) = pair(Family::Unix);
@@ -456,9 +499,11 @@ fn af_unix_keeps_reporting_pollin_after_the_urgent_byte_was_read() {
         assert!(poll_now(&rx).unwrap().is_empty(), "{family:?}");
     }
 }
+// ANCHOR_END: af_unix_keeps_reporting_pollin_after_the_urgent_byte_was_read
 
 // ------------------------------------------------------------------ SIGURG
 
+// ANCHOR: sigurg_comes_only_to_a_socket_owner
 #[test]
 fn sigurg_comes_only_to_a_socket_owner() {
     for family in ALL {
@@ -476,7 +521,9 @@ fn sigurg_comes_only_to_a_socket_owner() {
         assert!(signals.wait(LIMIT), "{family:?}: no SIGURG for the owner");
     }
 }
+// ANCHOR_END: sigurg_comes_only_to_a_socket_owner
 
+// ANCHOR: the_owner_is_not_inherited_by_accept
 #[test]
 fn the_owner_is_not_inherited_by_accept() {
     for family in TCP {
@@ -488,7 +535,9 @@ fn the_owner_is_not_inherited_by_accept() {
         assert_eq!(signals.take(), 0, "{family:?}");
     }
 }
+// ANCHOR_END: the_owner_is_not_inherited_by_accept
 
+// ANCHOR: standard_signals_do_not_queue_two_urgent_sends_may_raise_one_sigurg
 #[test]
 fn standard_signals_do_not_queue_two_urgent_sends_may_raise_one_sigurg() {
     for family in ALL {
@@ -500,9 +549,11 @@ fn standard_signals_do_not_queue_two_urgent_sends_may_raise_one_sigurg() {
         assert_eq!(signals.take(), 1, "{family:?}");
     }
 }
+// ANCHOR_END: standard_signals_do_not_queue_two_urgent_sends_may_raise_one_sigurg
 
 // ------------------------------------------------------------ flow control
 
+// ANCHOR: urgent_data_obeys_flow_control_announced_before_it_arrives
 #[test]
 fn urgent_data_obeys_flow_control_announced_before_it_arrives() {
     for family in TCP {
@@ -541,9 +592,11 @@ fn urgent_data_obeys_flow_control_announced_before_it_arrives() {
         assert_eq!(urgent(&rx).unwrap(), 'a', "{family:?}");
     }
 }
+// ANCHOR_END: urgent_data_obeys_flow_control_announced_before_it_arrives
 
 // ----------------------------------------------------- other socket types
 
+// ANCHOR: udp_over_ipv4_rejects_msg_oob_and_ipv6_ignores_it
 #[test]
 fn udp_over_ipv4_rejects_msg_oob_and_ipv6_ignores_it() {
     let v4 = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -563,7 +616,9 @@ fn udp_over_ipv4_rejects_msg_oob_and_ipv6_ignores_it() {
     let n = recv_normal(&v6, &mut buf, MsgFlags::MSG_OOB).unwrap();
     assert_eq!(&buf[..n], b"!");
 }
+// ANCHOR_END: udp_over_ipv4_rejects_msg_oob_and_ipv6_ignores_it
 
+// ANCHOR: af_unix_datagram_and_seqpacket_reject_msg_oob
 #[test]
 fn af_unix_datagram_and_seqpacket_reject_msg_oob() {
     for ty in [socket2::Type::DGRAM, socket2::Type::SEQPACKET] {
@@ -575,7 +630,9 @@ fn af_unix_datagram_and_seqpacket_reject_msg_oob() {
         );
     }
 }
+// ANCHOR_END: af_unix_datagram_and_seqpacket_reject_msg_oob
 
+// ANCHOR: af_unix_stream_rejects_an_empty_urgent_send
 #[test]
 fn af_unix_stream_rejects_an_empty_urgent_send() {
     assert!(
@@ -596,3 +653,4 @@ fn af_unix_stream_rejects_an_empty_urgent_send() {
         );
     }
 }
+// ANCHOR_END: af_unix_stream_rejects_an_empty_urgent_send
