@@ -258,30 +258,26 @@ impl Grader<'_> {
             Ok(files) => files,
             Err(e) => return self.record("coverage", None, "SUMMARY.md".into(), Err(e), 0.0),
         };
-        let src = self.ws.root.join("book/src");
+        let ws = self.ws;
+        let src = ws.root.join("book/src");
+        let all_included = |wanted: Vec<std::path::PathBuf>| {
+            let missing: Vec<String> = wanted
+                .iter()
+                .filter(|w| !included.contains(w.as_path()))
+                .map(|w| display(ws, w))
+                .collect();
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("no chapter includes {}", missing.join(", ")))
+            }
+        };
         for section in self.sections.clone() {
             for program in section.programs {
-                let mut wanted = vec![
-                    self.ws.root.join(program.source),
-                    self.ws.root.join(program.c_twin),
-                ];
-                wanted.extend(
-                    program
-                        .cases
-                        .iter()
-                        .filter(|c| c.recorded)
-                        .map(|c| src.join(program.recorded_path(c))),
-                );
-                let missing: Vec<String> = wanted
-                    .iter()
-                    .filter(|w| !included.contains(w.as_path()))
-                    .map(|w| display(self.ws, w))
-                    .collect();
-                let result = if missing.is_empty() {
-                    Ok(())
-                } else {
-                    Err(format!("no chapter includes {}", missing.join(", ")))
-                };
+                let mut wanted = vec![ws.root.join(program.source), ws.root.join(program.c_twin)];
+                let recorded = program.cases.iter().filter(|c| c.recorded);
+                wanted.extend(recorded.map(|c| src.join(program.recorded_path(c))));
+                let result = all_included(wanted);
                 self.record(
                     "coverage",
                     Some(section.name),
@@ -291,17 +287,7 @@ impl Grader<'_> {
                 );
             }
             if !section.shared.is_empty() {
-                let missing: Vec<&str> = section
-                    .shared
-                    .iter()
-                    .copied()
-                    .filter(|f| !included.contains(&self.ws.root.join(f)))
-                    .collect();
-                let result = if missing.is_empty() {
-                    Ok(())
-                } else {
-                    Err(format!("no chapter includes {}", missing.join(", ")))
-                };
+                let result = all_included(section.shared.iter().map(|f| ws.root.join(f)).collect());
                 self.record(
                     "coverage",
                     Some(section.name),

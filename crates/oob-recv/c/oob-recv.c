@@ -67,42 +67,20 @@ static const struct scenario *default_scenario(const char *strategy)
 
 int main(int argc, char *argv[])
 {
-    const struct scenario *sc = NULL;
-    const char *strategy = "plain", *positional[3];
-    int npositional = 0, wait_eof = 0, family = -1, timeout_ms = -1, options_done = 0;
+    struct options o;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
-    handle_help(argc, argv);
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if (!options_done && strcmp(argv[i], "--") == 0)
-            options_done = 1;
-        else if (options_done || argv[i][0] != '-' || argv[i][1] == '\0') {
-            if (npositional < 3)
-                positional[npositional] = argv[i];
-            npositional++;
-        } else if ((v = option_value(argc, argv, &i, "--strategy")))
-            strategy = find_strategy(v);
-        else if ((v = option_value(argc, argv, &i, "--scenario")))
-            sc = find_scenario(v);
-        else if ((v = option_value(argc, argv, &i, "--family")))
-            family = (int)parse_family(v);
-        else if ((v = option_value(argc, argv, &i, "--timeout")))
-            timeout_ms = parse_timeout(v);
-        else if (strcmp(argv[i], "--wait-eof") == 0)
-            wait_eof = 1;
-        else
-            usage_error("invalid option '%s'", argv[i]);
-    }
-    if (npositional == 0) {
-        if (wait_eof)
+    parse_options(argc, argv, "--wait-eof", &o);
+    const char *strategy = o.strategy ? o.strategy : "plain";
+    if (o.npositional == 0) {
+        if (o.sw)
             usage_error("--wait-eof is for a standalone receiver (give IP PORT)");
-        self_demo(sc ? sc : default_scenario(strategy), strategy,
-                  family < 0 ? FAMILY_IPV4 : (enum family)family, timeout_ms < 0 ? 5000 : timeout_ms);
-    } else if (npositional == 2) {
-        if (sc || family >= 0)
+        self_demo(o.scenario ? o.scenario : default_scenario(strategy), strategy,
+                  o.family < 0 ? FAMILY_IPV4 : (enum family)o.family, o.timeout_ms < 0 ? 5000 : o.timeout_ms);
+    } else if (o.npositional == 2) {
+        if (o.scenario || o.family >= 0)
             usage_error("--scenario and --family are for the self-demo (no IP PORT)");
-        receive_on(positional[0], positional[1], strategy, timeout_ms, wait_eof);
+        receive_on(o.positional[0], o.positional[1], strategy, o.timeout_ms, o.sw);
     } else {
         usage_error("expected IP PORT, or no argument for the self-demo");
     }

@@ -16,33 +16,42 @@ use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use oob::{Pace, Scenario, Strategy};
+use oob::{Options, Pace, Scenario, Strategy};
 use socket2::{Domain, SockAddr, Socket, Type};
 use sockref::peer::{DEMO_TIMEOUT, Family, accept_within};
-use sockref::{Context, Error, Out, lexopt};
+use sockref::{Context, Error, Out};
 
 const USAGE: &str = "oob-recv [IP PORT] [--strategy plain|sigurg|select-broken|select-fixed|atmark|flow-control] \
 [--timeout SECS] [--wait-eof] [--scenario NAME] [--family ipv4|ipv6|unix]";
 
 fn main() -> ExitCode {
-    sockref::run(USAGE, || match parse_args()? {
-        Mode::SelfDemo {
-            strategy,
-            scenario,
-            family,
-            timeout,
-        } => oob::self_demo(
-            scenario.unwrap_or(default_scenario(strategy)),
-            strategy,
-            family,
-            timeout,
-        ),
-        Mode::Standalone {
-            addr,
-            strategy,
-            timeout,
-            wait_eof,
-        } => receive_on(addr, strategy, timeout, wait_eof),
+    sockref::run(USAGE, || {
+        let opts = Options::from_env("wait-eof")?;
+        let strategy = opts.strategy.unwrap_or(Strategy::Plain);
+        match opts.positional.as_slice() {
+            [] if opts.switch => Err(Error::usage(
+                "--wait-eof is for a standalone receiver (give IP PORT)",
+            )),
+            [] => oob::self_demo(
+                opts.scenario.unwrap_or(default_scenario(strategy)),
+                strategy,
+                opts.family.unwrap_or(Family::Ipv4),
+                opts.timeout.unwrap_or(DEMO_TIMEOUT),
+            ),
+            [_, _] if opts.scenario.is_some() || opts.family.is_some() => Err(Error::usage(
+                "--scenario and --family are for the self-demo (no IP PORT)",
+            )),
+            [ip, port] => {
+                let addr = SocketAddr::new(
+                    sockref::cli::parse_ip(ip)?,
+                    sockref::cli::parse_port(port, true)?,
+                );
+                receive_on(addr, strategy, opts.timeout, opts.switch)
+            }
+            _ => Err(Error::usage(
+                "expected IP PORT, or no argument for the self-demo",
+            )),
+        }
     })
 }
 
@@ -91,79 +100,5 @@ fn default_scenario(strategy: Strategy) -> Scenario {
         Strategy::Sigurg | Strategy::SelectBroken | Strategy::SelectFixed => Scenario::Paced,
         Strategy::Atmark => Scenario::Mark,
         Strategy::FlowControl => Scenario::FlowControl,
-    }
-}
-
-enum Mode {
-    SelfDemo {
-        strategy: Strategy,
-        scenario: Option<Scenario>,
-        family: Family,
-        timeout: Duration,
-    },
-    Standalone {
-        addr: SocketAddr,
-        strategy: Strategy,
-        timeout: Option<Duration>,
-        wait_eof: bool,
-    },
-}
-
-fn parse_args() -> Result<Mode, Error> {
-    let mut parser = lexopt::Parser::from_env();
-    let (mut strategy, mut scenario, mut family, mut timeout) = (Strategy::Plain, None, None, None);
-    let mut wait_eof = false;
-    let mut positional = Vec::new();
-    while let Some(arg) = parser.next()? {
-        match arg {
-            lexopt::Arg::Long("strategy") => {
-                strategy = Strategy::parse(&sockref::cli::utf8(parser.value()?)?)?
-            }
-            lexopt::Arg::Long("scenario") => {
-                scenario = Some(Scenario::parse(&sockref::cli::utf8(parser.value()?)?)?)
-            }
-            lexopt::Arg::Long("family") => {
-                family = Some(Family::parse(&sockref::cli::utf8(parser.value()?)?)?)
-            }
-            lexopt::Arg::Long("timeout") => {
-                timeout = Some(sockref::cli::parse_seconds(&sockref::cli::utf8(
-                    parser.value()?,
-                )?)?)
-            }
-            lexopt::Arg::Long("wait-eof") => wait_eof = true,
-            lexopt::Arg::Value(v) => positional.push(sockref::cli::utf8(v)?),
-            other => return Err(other.unexpected().into()),
-        }
-    }
-    match positional.as_slice() {
-        [] if wait_eof => Err(Error::usage(
-            "--wait-eof is for a standalone receiver (give IP PORT)",
-        )),
-        [] => Ok(Mode::SelfDemo {
-            strategy,
-            scenario,
-            family: family.unwrap_or(Family::Ipv4),
-            timeout: timeout.unwrap_or(DEMO_TIMEOUT),
-        }),
-        [ip, port] => {
-            if scenario.is_some() || family.is_some() {
-                return Err(Error::usage(
-                    "--scenario and --family are for the self-demo (no IP PORT)",
-                ));
-            }
-            let addr = SocketAddr::new(
-                sockref::cli::parse_ip(ip)?,
-                sockref::cli::parse_port(port, true)?,
-            );
-            Ok(Mode::Standalone {
-                addr,
-                strategy,
-                timeout,
-                wait_eof,
-            })
-        }
-        _ => Err(Error::usage(
-            "expected IP PORT, or no argument for the self-demo",
-        )),
     }
 }

@@ -35,42 +35,20 @@ static void send_to(const char *ip, const char *port, const struct scenario *sc,
 
 int main(int argc, char *argv[])
 {
-    const struct scenario *sc = &scenarios[0];
-    const char *strategy = NULL, *positional[3];
-    int npositional = 0, paced = 0, family = -1, timeout_ms = -1, options_done = 0;
+    struct options o;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
-    handle_help(argc, argv);
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if (!options_done && strcmp(argv[i], "--") == 0)
-            options_done = 1;
-        else if (options_done || argv[i][0] != '-' || argv[i][1] == '\0') {
-            if (npositional < 3)
-                positional[npositional] = argv[i];
-            npositional++;
-        } else if ((v = option_value(argc, argv, &i, "--scenario")))
-            sc = find_scenario(v);
-        else if ((v = option_value(argc, argv, &i, "--strategy")))
-            strategy = find_strategy(v);
-        else if ((v = option_value(argc, argv, &i, "--family")))
-            family = (int)parse_family(v);
-        else if ((v = option_value(argc, argv, &i, "--timeout")))
-            timeout_ms = parse_timeout(v);
-        else if (strcmp(argv[i], "--paced") == 0)
-            paced = 1;
-        else
-            usage_error("invalid option '%s'", argv[i]);
-    }
-    if (npositional == 0) {
-        if (paced)
+    parse_options(argc, argv, "--paced", &o);
+    const struct scenario *sc = o.scenario ? o.scenario : find_scenario("classic");
+    if (o.npositional == 0) {
+        if (o.sw)
             usage_error("--paced is for a standalone sender (give IP PORT)");
-        self_demo(sc, strategy ? strategy : sc->partner, family < 0 ? FAMILY_IPV4 : (enum family)family,
-                  timeout_ms < 0 ? 5000 : timeout_ms);
-    } else if (npositional == 2) {
-        if (strategy || family >= 0 || timeout_ms >= 0)
+        self_demo(sc, o.strategy ? o.strategy : sc->partner, o.family < 0 ? FAMILY_IPV4 : (enum family)o.family,
+                  o.timeout_ms < 0 ? 5000 : o.timeout_ms);
+    } else if (o.npositional == 2) {
+        if (o.strategy || o.family >= 0 || o.timeout_ms >= 0)
             usage_error("--strategy, --family and --timeout are for the self-demo (no IP PORT)");
-        send_to(positional[0], positional[1], sc, paced);
+        send_to(o.positional[0], o.positional[1], sc, o.sw);
     } else {
         usage_error("expected IP PORT, or no argument for the self-demo");
     }

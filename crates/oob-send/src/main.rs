@@ -14,32 +14,44 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use oob::{Scenario, Sender, Strategy};
+use oob::{Options, Scenario, Sender};
 use socket2::{Domain, SockAddr, Socket, Type};
 use sockref::peer::{DEMO_TIMEOUT, Family};
-use sockref::{Context, Error, Out, lexopt};
+use sockref::{Context, Error, Out};
 
 const USAGE: &str = "oob-send [IP PORT] [--scenario classic|paced|mark|two-urgent|flow-control] [--paced] \
 [--strategy NAME] [--family ipv4|ipv6|unix] [--timeout SECS]";
 
 fn main() -> ExitCode {
-    sockref::run(USAGE, || match parse_args()? {
-        Mode::SelfDemo {
-            scenario,
-            strategy,
-            family,
-            timeout,
-        } => oob::self_demo(
-            scenario,
-            strategy.unwrap_or(scenario.partner()),
-            family,
-            timeout,
-        ),
-        Mode::Standalone {
-            peer,
-            scenario,
-            paced,
-        } => send_to(peer, scenario, paced),
+    sockref::run(USAGE, || {
+        let opts = Options::from_env("paced")?;
+        let scenario = opts.scenario.unwrap_or(Scenario::Classic);
+        match opts.positional.as_slice() {
+            [] if opts.switch => Err(Error::usage(
+                "--paced is for a standalone sender (give IP PORT)",
+            )),
+            [] => oob::self_demo(
+                scenario,
+                opts.strategy.unwrap_or(scenario.partner()),
+                opts.family.unwrap_or(Family::Ipv4),
+                opts.timeout.unwrap_or(DEMO_TIMEOUT),
+            ),
+            [_, _]
+                if opts.strategy.is_some() || opts.family.is_some() || opts.timeout.is_some() =>
+            {
+                Err(Error::usage(
+                    "--strategy, --family and --timeout are for the self-demo (no IP PORT)",
+                ))
+            }
+            [ip, port] => send_to(
+                sockref::cli::parse_endpoint(ip, port)?,
+                scenario,
+                opts.switch,
+            ),
+            _ => Err(Error::usage(
+                "expected IP PORT, or no argument for the self-demo",
+            )),
+        }
     })
 }
 
@@ -55,72 +67,3 @@ fn send_to(peer: std::net::SocketAddr, scenario: Scenario, paced: bool) -> Resul
     Sender::new(sock, scenario, Out::plain()).send_all_bursts(pause)
 }
 // ANCHOR_END: send_to
-
-enum Mode {
-    SelfDemo {
-        scenario: Scenario,
-        strategy: Option<Strategy>,
-        family: Family,
-        timeout: Duration,
-    },
-    Standalone {
-        peer: std::net::SocketAddr,
-        scenario: Scenario,
-        paced: bool,
-    },
-}
-
-fn parse_args() -> Result<Mode, Error> {
-    let mut parser = lexopt::Parser::from_env();
-    let (mut scenario, mut strategy, mut family, mut timeout) =
-        (Scenario::Classic, None, None, None);
-    let mut paced = false;
-    let mut positional = Vec::new();
-    while let Some(arg) = parser.next()? {
-        match arg {
-            lexopt::Arg::Long("scenario") => {
-                scenario = Scenario::parse(&sockref::cli::utf8(parser.value()?)?)?
-            }
-            lexopt::Arg::Long("strategy") => {
-                strategy = Some(Strategy::parse(&sockref::cli::utf8(parser.value()?)?)?)
-            }
-            lexopt::Arg::Long("family") => {
-                family = Some(Family::parse(&sockref::cli::utf8(parser.value()?)?)?)
-            }
-            lexopt::Arg::Long("timeout") => {
-                timeout = Some(sockref::cli::parse_seconds(&sockref::cli::utf8(
-                    parser.value()?,
-                )?)?)
-            }
-            lexopt::Arg::Long("paced") => paced = true,
-            lexopt::Arg::Value(v) => positional.push(sockref::cli::utf8(v)?),
-            other => return Err(other.unexpected().into()),
-        }
-    }
-    match positional.as_slice() {
-        [] if paced => Err(Error::usage(
-            "--paced is for a standalone sender (give IP PORT)",
-        )),
-        [] => Ok(Mode::SelfDemo {
-            scenario,
-            strategy,
-            family: family.unwrap_or(Family::Ipv4),
-            timeout: timeout.unwrap_or(DEMO_TIMEOUT),
-        }),
-        [ip, port] => {
-            if strategy.is_some() || family.is_some() || timeout.is_some() {
-                return Err(Error::usage(
-                    "--strategy, --family and --timeout are for the self-demo (no IP PORT)",
-                ));
-            }
-            Ok(Mode::Standalone {
-                peer: sockref::cli::parse_endpoint(ip, port)?,
-                scenario,
-                paced,
-            })
-        }
-        _ => Err(Error::usage(
-            "expected IP PORT, or no argument for the self-demo",
-        )),
-    }
-}

@@ -734,4 +734,47 @@ static const char *option_value(int argc, char *argv[], int *i, const char *name
     return argv[++*i];
 }
 
+/* The command line both twins share (crates/oob/src/options.rs). */
+struct options {
+    const char *positional[2];
+    int npositional;
+    const struct scenario *scenario;    /* NULL: not given */
+    const char *strategy;               /* NULL: not given */
+    int family;                         /* -1: not given */
+    int timeout_ms;                     /* -1: not given */
+    int sw;                             /* the program's own switch was given */
+};
+
+/* Parses argv; `sw` is the one flag without a value this program accepts,
+ * such as "--paced". */
+static void parse_options(int argc, char *argv[], const char *sw, struct options *o)
+{
+    int options_done = 0;
+    memset(o, 0, sizeof *o);
+    o->family = -1;
+    o->timeout_ms = -1;
+    handle_help(argc, argv);
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (!options_done && strcmp(argv[i], "--") == 0)
+            options_done = 1;
+        else if (options_done || argv[i][0] != '-' || argv[i][1] == '\0') {
+            if (o->npositional < 2)
+                o->positional[o->npositional] = argv[i];
+            o->npositional++;
+        } else if ((v = option_value(argc, argv, &i, "--scenario")))
+            o->scenario = find_scenario(v);
+        else if ((v = option_value(argc, argv, &i, "--strategy")))
+            o->strategy = find_strategy(v);
+        else if ((v = option_value(argc, argv, &i, "--family")))
+            o->family = (int)parse_family(v);
+        else if ((v = option_value(argc, argv, &i, "--timeout")))
+            o->timeout_ms = parse_timeout(v);
+        else if (strcmp(argv[i], sw) == 0)
+            o->sw = 1;
+        else
+            usage_error("invalid option '%s'", argv[i]);
+    }
+}
+
 #endif /* OOB_H */

@@ -14,6 +14,7 @@
 //! self-demo that runs one against the other in one thread ([`pace`]).
 //! The programs `oob-send` and `oob-recv` are thin command lines over it.
 
+pub mod options;
 pub mod pace;
 pub mod receiver;
 pub mod sender;
@@ -26,6 +27,7 @@ use std::time::Duration;
 use sockref::peer::{Family, connected_pair};
 use sockref::{Error, Out};
 
+pub use options::Options;
 pub use pace::Pace;
 pub use receiver::Strategy;
 pub use sender::{Scenario, Sender};
