@@ -655,6 +655,15 @@ static void self_demo(const struct scenario *sc, const char *strategy, enum fami
     if (family == FAMILY_UNIX) {
         if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) < 0)
             call_failed("socketpair(AF_UNIX, SOCK_STREAM)");
+        if (send(fds[0], "!", 1, MSG_OOB) < 0) {
+            fprintf(stderr, "error: this kernel does not carry urgent data on AF_UNIX sockets "
+                            "(MSG_OOB needs Linux 5.15 or later built with CONFIG_AF_UNIX_OOB)\n");
+            exit(1);
+        }
+        close(fds[0]);
+        close(fds[1]);
+        if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) < 0)
+            call_failed("socketpair(AF_UNIX, SOCK_STREAM)");
         client = fds[0];
         server = fds[1];
         prepare_listener(strategy, server);

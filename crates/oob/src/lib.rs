@@ -42,6 +42,9 @@ pub fn self_demo(
     family: Family,
     timeout: Duration,
 ) -> Result<(), Error> {
+    if family == Family::Unix && !unix_supports_oob() {
+        return Err(Error::runtime(UNIX_OOB_MISSING));
+    }
     let (client, server) = connected_pair(family, |listener| strategy.prepare_listener(listener))?;
     let over = match server.local_addr().ok().and_then(|a| a.as_socket()) {
         Some(addr) => format!("TCP on {addr}"),
@@ -66,6 +69,9 @@ pub fn self_demo(
     strategy.receive(&server, &mut pace, Out::tagged("[recv] "))
 }
 // ANCHOR_END: self_demo
+
+/// What a self-demo over AF_UNIX says on a kernel without urgent data there.
+pub const UNIX_OOB_MISSING: &str = "this kernel does not carry urgent data on AF_UNIX sockets (MSG_OOB needs Linux 5.15 or later built with CONFIG_AF_UNIX_OOB)";
 
 /// Whether this kernel carries urgent data on AF_UNIX stream sockets
 /// (Linux 5.15 and later, with CONFIG_AF_UNIX_OOB).
