@@ -132,7 +132,7 @@ fn numeric_getaddrinfo(text: &str) -> String {
     };
     let first = match getaddrinfo(Some(text), None, Some(hints)) {
         Ok(mut results) => results.next(),
-        Err(e) => return format!("rejected ({})", eai_name(e.error_num())),
+        Err(e) => return format!("rejected ({})", sockref::ffi::eai_name(e.error_num())),
     };
     match first {
         Some(Ok(info)) => match info.sockaddr.ip() {
@@ -166,22 +166,6 @@ fn row_std(parser: &str, std: Option<String>, glibc: Option<String>) {
         "  {parser:<26}{}{note}",
         std.as_deref().unwrap_or("rejected")
     );
-}
-
-/// The EAI_ constant a getaddrinfo error code stands for.
-fn eai_name(code: i32) -> &'static str {
-    match code {
-        libc::EAI_NONAME => "EAI_NONAME",
-        libc::EAI_FAMILY => "EAI_FAMILY",
-        libc::EAI_SERVICE => "EAI_SERVICE",
-        libc::EAI_BADFLAGS => "EAI_BADFLAGS",
-        libc::EAI_AGAIN => "EAI_AGAIN",
-        libc::EAI_MEMORY => "EAI_MEMORY",
-        libc::EAI_SOCKTYPE => "EAI_SOCKTYPE",
-        libc::EAI_FAIL => "EAI_FAIL",
-        libc::EAI_SYSTEM => "EAI_SYSTEM",
-        _ => "EAI_?",
-    }
 }
 
 fn hex(bytes: &[u8]) -> String {

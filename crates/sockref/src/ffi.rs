@@ -30,6 +30,33 @@ mod sys {
         pub safe fn htons(hostshort: u16) -> u16;
         pub safe fn ntohl(netlong: u32) -> u32;
         pub safe fn ntohs(netshort: u16) -> u16;
+        pub fn setprotoent(stayopen: c_int);
+        pub fn getprotoent() -> *mut libc::protoent;
+        pub fn endprotoent();
+        pub fn sethostent(stayopen: c_int);
+        pub fn gethostent() -> *mut libc::hostent;
+        pub fn endhostent();
+        pub fn gethostbyname(name: *const c_char) -> *mut libc::hostent;
+        pub fn getservent() -> *mut libc::servent;
+        pub fn getnetent() -> *mut libc::netent;
+        pub fn getnetbyname(name: *const c_char) -> *mut libc::netent;
+        pub fn getnetbyaddr(net: u32, kind: c_int) -> *mut libc::netent;
+        pub fn __h_errno_location() -> *mut c_int;
+    }
+}
+
+/// The netdb functions of glibc that the `libc` crate lacks, raw. The
+/// safe, locked wrappers are in the `netdb` crate.
+pub mod netdb {
+    pub use super::sys::{
+        endhostent, endprotoent, gethostbyname, gethostent, getnetbyaddr, getnetbyname, getnetent,
+        getprotoent, getservent, sethostent, setprotoent,
+    };
+
+    /// `h_errno`, the error of the last `gethostbyname` in this thread.
+    pub fn h_errno() -> libc::c_int {
+        // SAFETY: glibc returns a valid pointer to this thread's h_errno.
+        unsafe { *super::sys::__h_errno_location() }
     }
 }
 
@@ -112,6 +139,32 @@ pub fn inet_aton(text: &str) -> Option<[u8; 4]> {
     // SAFETY: `text` is NUL-terminated and `addr` is a valid in_addr.
     let ok = unsafe { sys::inet_aton(text.as_ptr(), &mut addr) };
     (ok != 0).then(|| addr.s_addr.to_ne_bytes())
+}
+
+/// The name of a getaddrinfo/getnameinfo error code, as `<netdb.h>` spells it.
+pub fn eai_name(code: c_int) -> &'static str {
+    match code {
+        libc::EAI_NONAME => "EAI_NONAME",
+        libc::EAI_FAMILY => "EAI_FAMILY",
+        libc::EAI_SERVICE => "EAI_SERVICE",
+        libc::EAI_BADFLAGS => "EAI_BADFLAGS",
+        libc::EAI_AGAIN => "EAI_AGAIN",
+        libc::EAI_MEMORY => "EAI_MEMORY",
+        libc::EAI_SOCKTYPE => "EAI_SOCKTYPE",
+        libc::EAI_FAIL => "EAI_FAIL",
+        libc::EAI_SYSTEM => "EAI_SYSTEM",
+        libc::EAI_OVERFLOW => "EAI_OVERFLOW",
+        _ => "EAI_?",
+    }
+}
+
+/// `gai_strerror(code)`: glibc's text for a getaddrinfo error code.
+pub fn gai_strerror(code: c_int) -> String {
+    // SAFETY: gai_strerror returns a pointer to a static, NUL-terminated
+    // string for any code (an "Unknown error" text for unknown ones).
+    unsafe { CStr::from_ptr(libc::gai_strerror(code)) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// `F_SETOWN_EX` and its argument, from `<fcntl.h>` (Linux); the `libc`

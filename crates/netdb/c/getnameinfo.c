@@ -1,0 +1,80 @@
+/* getnameinfo.c: the C twin of crates/netdb/src/bin/getnameinfo.rs.
+ * From an address and a port back to a host and a service name. */
+#define _DEFAULT_SOURCE
+#define USAGE "getnameinfo [IP PORT] [--numeric-host] [--numeric-serv] [--name-required] [--dgram] [--no-fqdn]"
+#include "sockref.h"
+#include "lookup.h"
+
+static const struct { const char *option, *name; int flag; } flags[] = {
+    { "--numeric-host", "NI_NUMERICHOST", NI_NUMERICHOST },
+    { "--numeric-serv", "NI_NUMERICSERV", NI_NUMERICSERV },
+    { "--no-fqdn", "NI_NOFQDN", NI_NOFQDN },
+    { "--name-required", "NI_NAMEREQD", NI_NAMEREQD },
+    { "--dgram", "NI_DGRAM", NI_DGRAM },
+};
+#define NFLAGS ((int)(sizeof flags / sizeof flags[0]))
+
+static const char *flag_names(int f)
+{
+    static char text[256];
+    text[0] = '\0';
+    for (int i = 0; i < NFLAGS; i++)
+        if (f & flags[i].flag) {
+            if (text[0] != '\0')
+                strcat(text, "|");
+            strcat(text, flags[i].name);
+        }
+    return text[0] ? text : "0";
+}
+
+/* ANCHOR: lookup */
+static int lookup(const struct sockaddr_storage *ss, socklen_t len, int f)
+{
+    char host[NI_MAXHOST], service[NI_MAXSERV], call[600];
+    int rc;
+
+    snprintf(call, sizeof call, "getnameinfo(%s, %s)", endpoint_text(ss), flag_names(f));
+    rc = getnameinfo((const struct sockaddr *)ss, len, host, sizeof host, service, sizeof service, f);
+    if (rc != 0) {
+        fprintf(stderr, "error: %s: %s (%s)\n", call, eai_name(rc), gai_strerror(rc));
+        return 1;
+    }
+    printf("%s:\nhost: %s\nservice: %s\n", call, host, service);
+    return 0;
+}
+/* ANCHOR_END: lookup */
+
+int main(int argc, char *argv[])
+{
+    struct sockaddr_storage ss;
+    const char *positional[2];
+    int npositional = 0, options_done = 0, f = 0;
+
+    handle_help(argc, argv);
+    for (int i = 1; i < argc; i++) {
+        int matched = 0;
+        if (!options_done && strcmp(argv[i], "--") == 0) {
+            options_done = 1;
+            continue;
+        }
+        if (options_done || argv[i][0] != '-' || argv[i][1] == '\0') {
+            if (npositional < 2)
+                positional[npositional] = argv[i];
+            npositional++;
+            continue;
+        }
+        for (int k = 0; k < NFLAGS; k++)
+            if (strcmp(argv[i], flags[k].option) == 0) {
+                f |= flags[k].flag;
+                matched = 1;
+            }
+        if (!matched)
+            usage_error("invalid option '%s'", argv[i]);
+    }
+    if (npositional == 0)
+        return lookup(&ss, parse_endpoint("127.0.0.1", "80", 1, &ss), f);
+    if (npositional != 2)
+        usage_error("expected IP PORT");
+    socklen_t len = parse_endpoint(positional[0], positional[1], 1, &ss);
+    return lookup(&ss, len, f);
+}

@@ -1,0 +1,85 @@
+/* lookup.h: the C half of crates/netdb/src/lib.rs, shared by the twins of
+ * the address-lookup section. Each twin defines USAGE and includes
+ * sockref.h first. */
+#ifndef LOOKUP_H
+#define LOOKUP_H
+
+#include <netdb.h>
+#include <unistd.h>
+
+__attribute__((unused))
+static const char *family_name(int af)
+{
+    switch (af) {
+    case AF_INET: return "AF_INET";
+    case AF_INET6: return "AF_INET6";
+    case AF_UNIX: return "AF_UNIX";
+    case AF_UNSPEC: return "AF_UNSPEC";
+    default: return "AF_?";
+    }
+}
+
+__attribute__((unused))
+static const char *eai_name(int code)
+{
+    switch (code) {
+    case EAI_NONAME: return "EAI_NONAME";
+    case EAI_FAMILY: return "EAI_FAMILY";
+    case EAI_SERVICE: return "EAI_SERVICE";
+    case EAI_BADFLAGS: return "EAI_BADFLAGS";
+    case EAI_AGAIN: return "EAI_AGAIN";
+    case EAI_MEMORY: return "EAI_MEMORY";
+    case EAI_SOCKTYPE: return "EAI_SOCKTYPE";
+    case EAI_FAIL: return "EAI_FAIL";
+    case EAI_SYSTEM: return "EAI_SYSTEM";
+    case EAI_OVERFLOW: return "EAI_OVERFLOW";
+    default: return "EAI_?";
+    }
+}
+
+/* A missing database file makes the C functions find nothing; say so. */
+__attribute__((unused))
+static void check_database(const char *database, const char *file, const char *package)
+{
+    if (access(file, F_OK) != 0) {
+        fprintf(stderr, "error: %s is missing: the %s database is empty (Debian package %s provides it)\n",
+                file, database, package);
+        exit(1);
+    }
+}
+
+/* Options are not accepted by these twins unless listed; the first
+ * positional argument is returned, NULL if none; more is a usage error. */
+__attribute__((unused))
+static const char *one_argument(int argc, char *argv[], const char *what)
+{
+    const char *arg = NULL;
+    int options_done = 0;
+    handle_help(argc, argv);
+    for (int i = 1; i < argc; i++) {
+        if (!options_done && strcmp(argv[i], "--") == 0)
+            options_done = 1;
+        else if (!options_done && argv[i][0] == '-' && argv[i][1] != '\0')
+            usage_error("invalid option '%s'", argv[i]);
+        else if (arg != NULL)
+            usage_error("at most one %s", what);
+        else
+            arg = argv[i];
+    }
+    return arg;
+}
+
+/* A whole decimal number that fits in an int, or -1. */
+__attribute__((unused))
+static long whole_number(const char *text, long max)
+{
+    char *end;
+    long n;
+    if (text[0] < '0' || text[0] > '9')
+        return -1;
+    errno = 0;
+    n = strtol(text, &end, 10);
+    return (*end != '\0' || errno != 0 || n > max) ? -1 : n;
+}
+
+#endif /* LOOKUP_H */

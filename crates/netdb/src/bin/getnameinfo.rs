@@ -1,0 +1,95 @@
+//! Section "Address lookup": `getnameinfo`, from an address and a port back
+//! to a host name and a service name.
+//!
+//! `getnameinfo IP PORT` with its flags as options. With no argument it
+//! asks about 127.0.0.1 port 80, which /etc/hosts and /etc/services answer
+//! without DNS. Reverse lookups of other addresses (::1 included, on these
+//! machines) go to DNS unless `--numeric-host` is given.
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use sockref::{Error, lexopt};
+
+const USAGE: &str = "getnameinfo [IP PORT] [--numeric-host] [--numeric-serv] [--name-required] [--dgram] [--no-fqdn]";
+
+/// The flags, named as in <netdb.h>, in the order they are printed.
+const FLAGS: [(&str, &str, i32); 5] = [
+    ("numeric-host", "NI_NUMERICHOST", libc::NI_NUMERICHOST),
+    ("numeric-serv", "NI_NUMERICSERV", libc::NI_NUMERICSERV),
+    ("no-fqdn", "NI_NOFQDN", libc::NI_NOFQDN),
+    ("name-required", "NI_NAMEREQD", libc::NI_NAMEREQD),
+    ("dgram", "NI_DGRAM", libc::NI_DGRAM),
+];
+
+fn main() -> ExitCode {
+    sockref::run(USAGE, || {
+        let (addr, flags) = parse_args()?;
+        lookup(addr, flags)
+    })
+}
+
+// ANCHOR: lookup
+fn lookup(addr: SocketAddr, flags: i32) -> Result<(), Error> {
+    let call = format!("getnameinfo({}, {})", endpoint(addr), flag_names(flags));
+    let (host, service) = dns_lookup::getnameinfo(&addr, flags).map_err(|e| {
+        let code = e.error_num();
+        Error::runtime(format!(
+            "{call}: {} ({})",
+            sockref::ffi::eai_name(code),
+            sockref::ffi::gai_strerror(code)
+        ))
+    })?;
+    println!("{call}:");
+    println!("host: {host}");
+    println!("service: {service}");
+    Ok(())
+}
+// ANCHOR_END: lookup
+
+fn endpoint(addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(_) => format!("{}:{}", netdb::ntop(addr.ip()), addr.port()),
+        SocketAddr::V6(_) => format!("[{}]:{}", netdb::ntop(addr.ip()), addr.port()),
+    }
+}
+
+fn flag_names(flags: i32) -> String {
+    let names: Vec<&str> = FLAGS
+        .iter()
+        .filter(|(_, _, f)| flags & f != 0)
+        .map(|(_, n, _)| *n)
+        .collect();
+    if names.is_empty() {
+        "0".to_string()
+    } else {
+        names.join("|")
+    }
+}
+
+fn parse_args() -> Result<(SocketAddr, i32), Error> {
+    let mut parser = lexopt::Parser::from_env();
+    let mut flags = 0;
+    let mut positional = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            lexopt::Arg::Long(name) if FLAGS.iter().any(|(o, _, _)| *o == name) => {
+                flags |= FLAGS.iter().find(|(o, _, _)| *o == name).map_or(0, |f| f.2);
+            }
+            lexopt::Arg::Value(v) => positional.push(sockref::cli::utf8(v)?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    match positional.as_slice() {
+        [] => Ok((SocketAddr::new(sockref::peer::LOOPBACK, 80), flags)),
+        [ip, port] => Ok((
+            SocketAddr::new(
+                sockref::cli::parse_ip(ip)?,
+                sockref::cli::parse_port(port, true)?,
+            ),
+            flags,
+        )),
+        _ => Err(Error::usage("expected IP PORT")),
+    }
+}

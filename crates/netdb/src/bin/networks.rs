@@ -1,0 +1,76 @@
+//! Section "Address lookup", the networks database (APUE 16.3.3):
+//! `getnetent`, `getnetbyname` and `getnetbyaddr` over /etc/networks.
+//! With no argument it lists every network; with NAME or a dotted network
+//! number it looks one up. `n_net` is a number in host byte order.
+#![forbid(unsafe_code)]
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use netdb::Network;
+use sockref::{Error, lexopt};
+
+const USAGE: &str = "networks [NAME|A.B.C.D]";
+
+fn main() -> ExitCode {
+    sockref::run(USAGE, || {
+        let query = parse_args()?;
+        if let Some(problem) = netdb::missing_database("networks", Path::new("/")) {
+            return Err(Error::runtime(problem));
+        }
+        match query {
+            None => netdb::networks().for_each(|n| print_network(&n)),
+            Some(text) => match text.parse::<Ipv4Addr>() {
+                Ok(addr) => match netdb::network_by_addr(u32::from(addr)) {
+                    Some(n) => print_network(&n),
+                    None => {
+                        return Err(Error::runtime(format!(
+                            "getnetbyaddr({addr}, AF_INET): no such network"
+                        )));
+                    }
+                },
+                Err(_) => match netdb::network_by_name(&text) {
+                    Some(n) => print_network(&n),
+                    None => {
+                        return Err(Error::runtime(format!(
+                            "getnetbyname(\"{text}\"): no such network"
+                        )));
+                    }
+                },
+            },
+        }
+        Ok(())
+    })
+}
+
+// ANCHOR: print_network
+fn print_network(n: &Network) {
+    println!("net name: {}", n.name);
+    for alias in &n.aliases {
+        println!("alias name: {alias}");
+    }
+    println!("address type: {}", netdb::family_name(n.addrtype));
+    println!(
+        "net number: {} (n_net = {:#010x})",
+        Ipv4Addr::from(n.net),
+        n.net
+    );
+    println!();
+}
+// ANCHOR_END: print_network
+
+fn parse_args() -> Result<Option<String>, Error> {
+    let mut parser = lexopt::Parser::from_env();
+    let mut query = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            lexopt::Arg::Value(v) if query.is_none() => query = Some(sockref::cli::utf8(v)?),
+            lexopt::Arg::Value(_) => {
+                return Err(Error::usage("at most one NAME or network number"));
+            }
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    Ok(query)
+}

@@ -1,0 +1,71 @@
+//! Section "Address lookup", the protocols database (APUE 16.3.3):
+//! `getprotoent`, `getprotobyname` and `getprotobynumber` over
+//! /etc/protocols. With no argument it lists every protocol; with NAME or
+//! NUMBER it looks one up.
+#![forbid(unsafe_code)]
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use netdb::Protocol;
+use sockref::{Error, lexopt};
+
+const USAGE: &str = "protocols [NAME|NUMBER]";
+
+fn main() -> ExitCode {
+    sockref::run(USAGE, || {
+        let query = parse_args()?;
+        if let Some(problem) = netdb::missing_database("protocols", Path::new("/")) {
+            return Err(Error::runtime(problem));
+        }
+        match query {
+            None => netdb::protocols().for_each(|p| print_protocol(&p)),
+            Some(text) => match netdb::whole_number(&text)
+                .and_then(|n| i32::try_from(n).ok())
+                .ok_or(())
+            {
+                Ok(number) => match netdb::protocol_by_number(number) {
+                    Some(p) => print_protocol(&p),
+                    None => {
+                        return Err(Error::runtime(format!(
+                            "getprotobynumber({number}): no such protocol"
+                        )));
+                    }
+                },
+                Err(_) => match netdb::protocol_by_name(&text) {
+                    Some(p) => print_protocol(&p),
+                    None => {
+                        return Err(Error::runtime(format!(
+                            "getprotobyname(\"{text}\"): no such protocol"
+                        )));
+                    }
+                },
+            },
+        }
+        Ok(())
+    })
+}
+
+// ANCHOR: print_protocol
+fn print_protocol(p: &Protocol) {
+    println!("proto name: {}", p.name);
+    for alias in &p.aliases {
+        println!("alias name: {alias}");
+    }
+    println!("proto number: {}", p.number);
+    println!();
+}
+// ANCHOR_END: print_protocol
+
+fn parse_args() -> Result<Option<String>, Error> {
+    let mut parser = lexopt::Parser::from_env();
+    let mut query = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            lexopt::Arg::Value(v) if query.is_none() => query = Some(sockref::cli::utf8(v)?),
+            lexopt::Arg::Value(_) => return Err(Error::usage("at most one NAME or NUMBER")),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    Ok(query)
+}
