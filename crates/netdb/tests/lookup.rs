@@ -91,6 +91,20 @@ fn getnameinfo_of_127_0_0_1_with_and_without_numeric_flags() {
     assert_eq!(getnameinfo(&nfs, libc::NI_DGRAM).unwrap().1, "nfs");
 }
 
+#[test]
+fn std_to_socket_addrs_takes_no_service_names() {
+    use std::net::ToSocketAddrs;
+    assert!(
+        "localhost:http".to_socket_addrs().is_err(),
+        "a service name is not a port"
+    );
+    let addrs: Vec<SocketAddr> = ("localhost", 80).to_socket_addrs().unwrap().collect();
+    assert_eq!(
+        addrs,
+        [SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 80)]
+    );
+}
+
 const GETADDRINFO: &str = env!("CARGO_BIN_EXE_getaddrinfo");
 const GETNAMEINFO: &str = env!("CARGO_BIN_EXE_getnameinfo");
 const SERVICES: &str = env!("CARGO_BIN_EXE_services");
