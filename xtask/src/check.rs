@@ -184,11 +184,13 @@ impl Grader<'_> {
                             programs::check_interop(ws, interop)
                         });
                     }
-                    for program in section.programs.iter().filter(|p| p.connects) {
-                        let name = format!("{} refused", program.bin);
-                        self.timed(stage, Some(section.name), name, |ws| {
-                            programs::check_refused(ws, program.bin)
-                        });
+                    for program in section.programs {
+                        if let Some(extra) = program.connects {
+                            let name = format!("{} refused", program.bin);
+                            self.timed(stage, Some(section.name), name, |ws| {
+                                programs::check_refused(ws, program.bin, extra)
+                            });
+                        }
                     }
                 }
             }

@@ -233,9 +233,9 @@ struct PairRun {
     sender: String,
 }
 
-/// Runs `receiver IP 0 --wait-eof --timeout 10 ARGS`, reads the port from
-/// its first line (`listening on IP:PORT`), runs `sender IP PORT ARGS`, and
-/// waits for both. Every wait is bounded.
+/// Runs `receiver IP 0 ARGS`, reads the port from its first line
+/// (`listening on IP:PORT`), runs `sender IP PORT ARGS`, and waits for
+/// both. Every wait is bounded.
 fn run_pair(
     receiver: &Path,
     sender: &Path,
@@ -243,7 +243,7 @@ fn run_pair(
     ip: &str,
 ) -> Result<PairRun, String> {
     let mut child = Command::new(receiver)
-        .args([ip, "0", "--wait-eof", "--timeout", "10"])
+        .args([ip, "0"])
         .args(interop.receiver_args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -281,11 +281,12 @@ fn run_pair(
             ));
         }
     };
-    let Some(port) = first
-        .rsplit(':')
-        .next()
-        .filter(|p| p.parse::<u16>().is_ok())
-    else {
+    // `listening on 127.0.0.1:41523 ...`: the first word that is an address.
+    let port = first
+        .split_whitespace()
+        .find_map(|w| w.parse::<std::net::SocketAddr>().ok())
+        .map(|a| a.port().to_string());
+    let Some(port) = port else {
         kill(&mut child);
         return Err(format!(
             "{} printed '{first}', not 'listening on IP:PORT'",
@@ -293,7 +294,7 @@ fn run_pair(
         ));
     };
     let mut send = Command::new(sender);
-    send.args([ip, port]).args(interop.sender_args);
+    send.args([ip, &port]).args(interop.sender_args);
     let sent = run_bounded(send, RUN_LIMIT)
         .map_err(|e| format!("cannot run {}: {e}", sender.display()))?;
     let received = done_rx.recv_timeout(RUN_LIMIT);
@@ -377,7 +378,7 @@ pub fn check_interop(ws: &Workspace, interop: &Interop) -> Result<(), String> {
 
 /// A sender pointed at a loopback port where nothing listens fails the same
 /// way in Rust and in C: one `error: connect to ...` line, exit status 1.
-pub fn check_refused(ws: &Workspace, sender: &str) -> Result<(), String> {
+pub fn check_refused(ws: &Workspace, sender: &str, extra: &[&str]) -> Result<(), String> {
     // An ephemeral port that was just free: bind it, note it, close it.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -386,7 +387,7 @@ pub fn check_refused(ws: &Workspace, sender: &str) -> Result<(), String> {
         .to_string();
     let run = |binary: &Path| {
         let mut cmd = Command::new(binary);
-        cmd.args(["127.0.0.1", &port]);
+        cmd.args(["127.0.0.1", &port]).args(extra);
         run_bounded(cmd, RUN_LIMIT).map_err(|e| format!("cannot run {}: {e}", binary.display()))
     };
     let (rust, c) = (run(&ws.rust_binary(sender))?, run(&ws.c_binary(sender))?);

@@ -40,8 +40,9 @@ pub struct Program {
     pub source: &'static str,
     /// The C twin, relative to the workspace root.
     pub c_twin: &'static str,
-    /// Takes `IP PORT` and connects: graded on a port where nothing listens.
-    pub connects: bool,
+    /// Takes `IP PORT` and connects: graded on a port where nothing listens,
+    /// with these extra arguments (to keep a retrying client short).
+    pub connects: Option<&'static [&'static str]>,
     pub cases: &'static [Case],
 }
 
@@ -119,7 +120,7 @@ pub static SECTIONS: &[Section] = &[
             bin: "byte-order",
             source: "crates/byte-order/src/main.rs",
             c_twin: "crates/byte-order/c/byte-order.c",
-            connects: false,
+            connects: None,
             cases: &[
                 case("default", &[]),
                 case(
@@ -142,7 +143,7 @@ pub static SECTIONS: &[Section] = &[
             bin: "addr-convert",
             source: "crates/addr-convert/src/main.rs",
             c_twin: "crates/addr-convert/c/addr-convert.c",
-            connects: false,
+            connects: None,
             cases: &[
                 case("default", &[]),
                 case(
@@ -163,6 +164,25 @@ pub static SECTIONS: &[Section] = &[
         }],
     },
     Section {
+        name: "sockets",
+        packages: &["sockets"],
+        chapter: "sockets.md",
+        shared: &[],
+        interop: &[],
+        programs: &[Program {
+            package: "sockets",
+            bin: "sockets",
+            source: "crates/sockets/src/main.rs",
+            c_twin: "crates/sockets/c/sockets.c",
+            connects: None,
+            cases: &[
+                case("default", &[]),
+                parity("extra", &["extra"]),
+                parity("bad-option", &["--frob"]),
+            ],
+        }],
+    },
+    Section {
         name: "netdb",
         packages: &["netdb"],
         chapter: "netdb.md",
@@ -174,7 +194,7 @@ pub static SECTIONS: &[Section] = &[
                 bin: "services",
                 source: "crates/netdb/src/bin/services.rs",
                 c_twin: "crates/netdb/c/services.c",
-                connects: false,
+                connects: None,
                 cases: &[
                     case("tcpmux", &["tcpmux"]),
                     case("port-80", &["--port", "80"]),
@@ -191,7 +211,7 @@ pub static SECTIONS: &[Section] = &[
                 bin: "protocols",
                 source: "crates/netdb/src/bin/protocols.rs",
                 c_twin: "crates/netdb/c/protocols.c",
-                connects: false,
+                connects: None,
                 cases: &[
                     case("tcp", &["tcp"]),
                     case("17", &["17"]),
@@ -204,7 +224,7 @@ pub static SECTIONS: &[Section] = &[
                 bin: "networks",
                 source: "crates/netdb/src/bin/networks.rs",
                 c_twin: "crates/netdb/c/networks.c",
-                connects: false,
+                connects: None,
                 cases: &[
                     case("all", &[]),
                     case("loopback", &["loopback"]),
@@ -217,7 +237,7 @@ pub static SECTIONS: &[Section] = &[
                 bin: "hosts",
                 source: "crates/netdb/src/bin/hosts.rs",
                 c_twin: "crates/netdb/c/hosts.c",
-                connects: false,
+                connects: None,
                 cases: &[
                     case("localhost", &["localhost"]),
                     parity("all", &[]),
@@ -229,7 +249,7 @@ pub static SECTIONS: &[Section] = &[
                 bin: "getaddrinfo",
                 source: "crates/netdb/src/bin/getaddrinfo.rs",
                 c_twin: "crates/netdb/c/getaddrinfo.c",
-                connects: false,
+                connects: None,
                 cases: &[
                     case("default", &[]),
                     case("http", &["localhost", "http", "--canonname"]),
@@ -250,7 +270,7 @@ pub static SECTIONS: &[Section] = &[
                 bin: "getnameinfo",
                 source: "crates/netdb/src/bin/getnameinfo.rs",
                 c_twin: "crates/netdb/c/getnameinfo.c",
-                connects: false,
+                connects: None,
                 cases: &[
                     case("default", &[]),
                     case(
@@ -264,6 +284,52 @@ pub static SECTIONS: &[Section] = &[
                 ],
             },
         ],
+    },
+    Section {
+        name: "connect",
+        packages: &["initserver", "connect-retry"],
+        chapter: "connect.md",
+        shared: &[
+            "crates/initserver/src/lib.rs",
+            "crates/initserver/c/initserver.h",
+            "crates/connect-retry/src/lib.rs",
+        ],
+        programs: &[
+            Program {
+                package: "initserver",
+                bin: "initserver",
+                source: "crates/initserver/src/main.rs",
+                c_twin: "crates/initserver/c/initserver.c",
+                connects: None,
+                cases: &[
+                    case("default", &[]),
+                    case("seqpacket", &["127.0.0.1", "0", "--type", "seqpacket"]),
+                    parity("bad-type", &["--type", "carrier-pigeon"]),
+                    parity("no-clients", &["--clients", "0"]),
+                    parity("bad-port", &["127.0.0.1", "70000"]),
+                ],
+            },
+            Program {
+                package: "connect-retry",
+                bin: "connect-retry",
+                source: "crates/connect-retry/src/main.rs",
+                c_twin: "crates/connect-retry/c/connect-retry.c",
+                connects: Some(&["--initial", "0.01", "--max-attempts", "3", "--jitter", "5"]),
+                cases: &[
+                    case("default", &[]),
+                    parity("port-zero", &["127.0.0.1", "0"]),
+                    parity("bad-factor", &["--factor", "x"]),
+                    parity("bad-initial", &["--initial", "-1"]),
+                ],
+            },
+        ],
+        interop: &[Interop {
+            name: "initserver and connect-retry",
+            receiver: "initserver",
+            receiver_args: &["--clients", "1"],
+            sender: "connect-retry",
+            sender_args: &[],
+        }],
     },
     Section {
         name: "oob",
@@ -283,7 +349,7 @@ pub static SECTIONS: &[Section] = &[
                 bin: "oob-send",
                 source: "crates/oob-send/src/main.rs",
                 c_twin: "crates/oob-send/c/oob-send.c",
-                connects: true,
+                connects: Some(&[]),
                 cases: &[
                     case("default", &[]),
                     case("paced", &["--scenario", "paced"]),
@@ -310,7 +376,7 @@ pub static SECTIONS: &[Section] = &[
                 bin: "oob-recv",
                 source: "crates/oob-recv/src/main.rs",
                 c_twin: "crates/oob-recv/c/oob-recv.c",
-                connects: false,
+                connects: None,
                 cases: &[
                     case("default", &[]),
                     case("sigurg", &["--strategy", "sigurg"]),
@@ -352,35 +418,47 @@ pub static SECTIONS: &[Section] = &[
             Interop {
                 name: "plain classic",
                 receiver: "oob-recv",
-                receiver_args: &["--strategy", "plain"],
+                receiver_args: &["--wait-eof", "--timeout", "10", "--strategy", "plain"],
                 sender: "oob-send",
                 sender_args: &["--scenario", "classic"],
             },
             Interop {
                 name: "plain two-urgent",
                 receiver: "oob-recv",
-                receiver_args: &["--strategy", "plain"],
+                receiver_args: &["--wait-eof", "--timeout", "10", "--strategy", "plain"],
                 sender: "oob-send",
                 sender_args: &["--scenario", "two-urgent"],
             },
             Interop {
                 name: "atmark mark",
                 receiver: "oob-recv",
-                receiver_args: &["--strategy", "atmark"],
+                receiver_args: &["--wait-eof", "--timeout", "10", "--strategy", "atmark"],
                 sender: "oob-send",
                 sender_args: &["--scenario", "mark"],
             },
             Interop {
                 name: "select-broken paced",
                 receiver: "oob-recv",
-                receiver_args: &["--strategy", "select-broken"],
+                receiver_args: &[
+                    "--wait-eof",
+                    "--timeout",
+                    "10",
+                    "--strategy",
+                    "select-broken",
+                ],
                 sender: "oob-send",
                 sender_args: &["--scenario", "paced"],
             },
             Interop {
                 name: "select-fixed paced",
                 receiver: "oob-recv",
-                receiver_args: &["--strategy", "select-fixed"],
+                receiver_args: &[
+                    "--wait-eof",
+                    "--timeout",
+                    "10",
+                    "--strategy",
+                    "select-fixed",
+                ],
                 sender: "oob-send",
                 sender_args: &["--scenario", "paced"],
             },

@@ -60,7 +60,7 @@ static DEMO: Program = Program {
     bin: "demo",
     source: "crates/demo/src/main.rs",
     c_twin: "crates/demo/c/demo.c",
-    connects: false,
+    connects: None,
     cases: &[],
 };
 

@@ -360,14 +360,6 @@ pub fn ntop(ip: IpAddr) -> String {
     }
 }
 
-/// A number written with decimal digits only (no sign, no spaces), as the
-/// programs tell a NUMBER from a NAME.
-pub fn whole_number(text: &str) -> Option<u64> {
-    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| text.parse().ok())
-        .flatten()
-}
-
 /// A family constant's name.
 pub fn family_name(af: i32) -> &'static str {
     match af {

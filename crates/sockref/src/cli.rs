@@ -140,6 +140,14 @@ pub fn parse_port(text: &str, allow_zero: bool) -> Result<u16, Error> {
     }
 }
 
+/// A number written with decimal digits only (no sign, no spaces), as the
+/// C twins read numbers.
+pub fn whole_number(text: &str) -> Option<u64> {
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
 /// The positional `IP PORT` pair of the C programs, for a program that connects.
 pub fn parse_endpoint(ip: &str, port: &str) -> Result<SocketAddr, Error> {
     Ok(SocketAddr::new(parse_ip(ip)?, parse_port(port, false)?))

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         }
         match query {
             None => netdb::protocols().for_each(|p| print_protocol(&p)),
-            Some(text) => match netdb::whole_number(&text)
+            Some(text) => match sockref::cli::whole_number(&text)
                 .and_then(|n| i32::try_from(n).ok())
                 .ok_or(())
             {

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
                 .filter(|s| port.is_none_or(|p| s.port == p))
                 .for_each(|s| print_service(&s)),
             // ANCHOR: lookup
-            Some(text) => match netdb::whole_number(&text)
+            Some(text) => match sockref::cli::whole_number(&text)
                 .and_then(|n| u16::try_from(n).ok())
                 .ok_or(())
             {

@@ -1,0 +1,161 @@
+//! Section "Connection establishment" (APUE 16.4): a client in the spirit
+//! of the textbook's `ruptime`, built on `connect_retry`.
+//!
+//! `connect-retry IP PORT` connects, printing a line for each failed
+//! attempt (its number, the error, the next pause), then copies what the
+//! server sends to standard output. With no argument it demonstrates
+//! itself: it starts trying before any server exists, and the server
+//! (`initserver`) appears after the third failure.
+#![forbid(unsafe_code)]
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use connect_retry::{Attempt, Policy, RealSleeper, connect_retry};
+use socket2::{Socket, Type};
+use sockref::{Context, Error, Out, lexopt};
+
+const USAGE: &str = "connect-retry [IP PORT] [--initial SECS] [--factor N] [--max-delay SECS] \
+[--max-attempts N] [--max-total SECS] [--jitter SEED]";
+
+fn main() -> ExitCode {
+    sockref::run(USAGE, || {
+        let (peer, policy) = parse_args()?;
+        match peer {
+            Some(addr) => client(addr, &policy),
+            None => self_demo(),
+        }
+    })
+}
+
+/// The progress line of a failed attempt.
+fn report(addr: SocketAddr, attempt: &Attempt<'_>) {
+    let (n, e) = (attempt.number, attempt.error);
+    match attempt.next_delay {
+        Some(pause) => println!(
+            "attempt {n}: connect to {addr}: {e}; next try in {:.3} s",
+            pause.as_secs_f64()
+        ),
+        None => println!("attempt {n}: connect to {addr}: {e}; giving up"),
+    }
+}
+
+// ANCHOR: client
+/// The ruptime-like client: connect (retrying), then copy what the server
+/// sends until it closes the connection.
+fn client(addr: SocketAddr, policy: &Policy) -> Result<(), Error> {
+    let sock = connect_retry(Type::STREAM, addr, policy, &mut RealSleeper, |a| {
+        report(addr, a)
+    })
+    .map_err(Error::runtime)?;
+    println!("connected to {addr}");
+    copy_to_stdout(sock)
+}
+// ANCHOR_END: client
+
+fn copy_to_stdout(sock: Socket) -> Result<(), Error> {
+    let mut stream = std::net::TcpStream::from(sock);
+    let mut out = std::io::stdout().lock();
+    std::io::copy(&mut stream, &mut out).context("copy the server's reply")?;
+    out.flush().context("write to stdout")
+}
+
+// ANCHOR: self_demo
+/// The client starts first; a server on 127.0.0.1 appears after the third
+/// failed attempt. One thread, in order, so the transcript is the same on
+/// every run: the listening socket exists before the fourth attempt, whose
+/// connection completes in the listen backlog, and the server accepts it
+/// before the client reads.
+fn self_demo() -> Result<(), Error> {
+    let addr = free_loopback_port()?;
+    println!(
+        "self-demo: connect_retry to {addr}; the server starts after the third failed attempt"
+    );
+    let policy = Policy {
+        initial: Duration::from_millis(50),
+        max_delay: Duration::from_millis(800),
+        ..Policy::default()
+    };
+    let mut server: Option<Socket> = None;
+    let mut server_error = None;
+    let sock = connect_retry(Type::STREAM, addr, &policy, &mut RealSleeper, |attempt| {
+        report(addr, attempt);
+        if attempt.number == 3 {
+            match initserver::initserver(Type::STREAM, addr, 10) {
+                Ok(s) => {
+                    println!("[server] listening on {addr} (SOCK_STREAM)");
+                    server = Some(s);
+                }
+                Err(e) => server_error = Some(e),
+            }
+        }
+    });
+    if let Some(e) = server_error {
+        return Err(e.into());
+    }
+    let sock = sock.map_err(Error::runtime)?;
+    println!("connected to {addr}");
+    let server =
+        server.ok_or_else(|| Error::runtime("connected, but the demo's server never started"))?;
+    initserver::serve_stream_client(&server, 1, Some(1), Out::tagged("[server] "))?;
+    copy_to_stdout(sock)
+}
+// ANCHOR_END: self_demo
+
+/// A loopback port that was free a moment ago: bound to port 0, noted, closed.
+fn free_loopback_port() -> Result<SocketAddr, Error> {
+    let probe =
+        TcpListener::bind((sockref::peer::LOOPBACK, 0)).context("bind to 127.0.0.1 port 0")?;
+    probe.local_addr().context("getsockname")
+}
+
+fn parse_args() -> Result<(Option<SocketAddr>, Policy), Error> {
+    let mut parser = lexopt::Parser::from_env();
+    let mut policy = Policy::default();
+    let mut positional = Vec::new();
+    let number = |text: String| -> Result<u32, Error> {
+        sockref::cli::whole_number(&text)
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n > 0)
+            .ok_or_else(|| Error::usage(format!("'{text}' is not a positive whole number")))
+    };
+    while let Some(arg) = parser.next()? {
+        match arg {
+            lexopt::Arg::Long("initial") => {
+                policy.initial = sockref::cli::parse_seconds(&sockref::cli::utf8(parser.value()?)?)?
+            }
+            lexopt::Arg::Long("max-delay") => {
+                policy.max_delay =
+                    sockref::cli::parse_seconds(&sockref::cli::utf8(parser.value()?)?)?
+            }
+            lexopt::Arg::Long("max-total") => {
+                policy.max_total = Some(sockref::cli::parse_seconds(&sockref::cli::utf8(
+                    parser.value()?,
+                )?)?)
+            }
+            lexopt::Arg::Long("factor") => {
+                policy.factor = number(sockref::cli::utf8(parser.value()?)?)?
+            }
+            lexopt::Arg::Long("max-attempts") => {
+                policy.max_attempts = Some(number(sockref::cli::utf8(parser.value()?)?)?)
+            }
+            lexopt::Arg::Long("jitter") => {
+                let text = sockref::cli::utf8(parser.value()?)?;
+                policy.jitter = Some(sockref::cli::whole_number(&text).ok_or_else(|| {
+                    Error::usage(format!("'{text}' is not a seed (a whole number)"))
+                })?);
+            }
+            lexopt::Arg::Value(v) => positional.push(sockref::cli::utf8(v)?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    match positional.as_slice() {
+        [] => Ok((None, policy)),
+        [ip, port] => Ok((Some(sockref::cli::parse_endpoint(ip, port)?), policy)),
+        _ => Err(Error::usage(
+            "expected IP PORT, or no argument for the self-demo",
+        )),
+    }
+}

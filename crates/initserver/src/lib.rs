@@ -1,0 +1,152 @@
+//! Section "Associating addresses with sockets" and the server half of
+//! "Connection establishment" (APUE 16.3.4, 16.4): `initserver`.
+//!
+//! `initserver(type, addr, qlen)` is the textbook's server setup in one
+//! call: `socket`, `SO_REUSEADDR` (the textbook's second version, so that
+//! a restarted server can bind while old connections linger in
+//! TIME_WAIT), `bind`, and, for the connection-oriented types, `listen`.
+//! If any step fails, the socket is closed and the failing call's error is
+//! returned, naming the call.
+#![forbid(unsafe_code)]
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+
+use socket2::{Domain, SockAddr, Socket, Type};
+use sockref::Out;
+
+/// A failed step of [`initserver`]: which call, on what, and why.
+#[derive(Debug)]
+pub struct InitError {
+    /// The call and its arguments, such as `bind to 127.0.0.1:80`.
+    pub call: String,
+    pub error: io::Error,
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.call, self.error)
+    }
+}
+
+impl std::error::Error for InitError {}
+
+impl From<InitError> for sockref::Error {
+    fn from(e: InitError) -> Self {
+        sockref::Error::runtime(e)
+    }
+}
+
+/// The C name of a socket type, for messages.
+pub fn type_name(ty: Type) -> &'static str {
+    match ty {
+        Type::STREAM => "SOCK_STREAM",
+        Type::DGRAM => "SOCK_DGRAM",
+        Type::SEQPACKET => "SOCK_SEQPACKET",
+        _ => "SOCK_?",
+    }
+}
+
+// ANCHOR: initserver
+/// A socket of type `ty` bound to `addr`, listening with a backlog of
+/// `qlen` if the type is connection-oriented. Dropping the half-made socket
+/// on an early return closes it: no descriptor leaks.
+pub fn initserver(ty: Type, addr: SocketAddr, qlen: i32) -> Result<Socket, InitError> {
+    let failed = |call: String| move |error| InitError { call, error };
+    let family = if addr.is_ipv4() {
+        "AF_INET"
+    } else {
+        "AF_INET6"
+    };
+    let sock = Socket::new(Domain::for_address(addr), ty, None)
+        .map_err(failed(format!("socket({family}, {})", type_name(ty))))?;
+    sock.set_reuse_address(true)
+        .map_err(failed("setsockopt(SO_REUSEADDR)".into()))?;
+    sock.bind(&SockAddr::from(addr))
+        .map_err(failed(format!("bind to {addr}")))?;
+    if ty == Type::STREAM || ty == Type::SEQPACKET {
+        sock.listen(qlen)
+            .map_err(failed(format!("listen on {addr}")))?;
+    }
+    Ok(sock)
+}
+// ANCHOR_END: initserver
+
+/// The address a socket is bound to (`getsockname`).
+pub fn local_addr(sock: &Socket) -> Result<SocketAddr, InitError> {
+    let call = || "getsockname".to_string();
+    let addr = sock.local_addr().map_err(|error| InitError {
+        call: call(),
+        error,
+    })?;
+    addr.as_socket().ok_or_else(|| InitError {
+        call: call(),
+        error: io::Error::other("not an IP address"),
+    })
+}
+
+/// The line the server sends each client: who is serving, and for whom.
+pub fn status_line(client: usize, clients: Option<usize>) -> String {
+    let of = clients.map_or(String::new(), |n| format!(" of {n}"));
+    format!(
+        "status: pid {} serving client {client}{of}",
+        std::process::id()
+    )
+}
+
+// ANCHOR: serve_stream
+/// Accepts one connection, names the peer (`getpeername`), sends the
+/// status line and closes the connection.
+pub fn serve_stream_client(
+    listener: &Socket,
+    client: usize,
+    clients: Option<usize>,
+    out: Out,
+) -> Result<(), InitError> {
+    let (conn, _) = listener.accept().map_err(|error| InitError {
+        call: "accept".into(),
+        error,
+    })?;
+    let peer = conn.peer_addr().ok().and_then(|a| a.as_socket());
+    out.line(format_args!(
+        "client {client}: {}",
+        peer.map_or("?".into(), |p| p.to_string())
+    ));
+    let line = status_line(client, clients) + "\n";
+    conn.send(line.as_bytes()).map_err(|error| InitError {
+        call: "send".into(),
+        error,
+    })?;
+    Ok(()) // dropping conn closes it
+}
+// ANCHOR_END: serve_stream
+
+// ANCHOR: serve_dgram
+/// Receives one datagram, names its sender (from `recvfrom`), and answers
+/// with the status line (`sendto`).
+pub fn serve_dgram_client(
+    sock: &Socket,
+    client: usize,
+    clients: Option<usize>,
+    out: Out,
+) -> Result<(), InitError> {
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 512];
+    let (_, from) = sock.recv_from(&mut buf).map_err(|error| InitError {
+        call: "recvfrom".into(),
+        error,
+    })?;
+    let peer = from.as_socket();
+    out.line(format_args!(
+        "client {client}: {}",
+        peer.map_or("?".into(), |p| p.to_string())
+    ));
+    let line = status_line(client, clients) + "\n";
+    sock.send_to(line.as_bytes(), &from)
+        .map_err(|error| InitError {
+            call: "sendto".into(),
+            error,
+        })?;
+    Ok(())
+}
+// ANCHOR_END: serve_dgram

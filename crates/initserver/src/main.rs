@@ -1,0 +1,167 @@
+//! Section "Connection establishment" (APUE 16.4): a server in the spirit
+//! of the textbook's `ruptimed`, built on `initserver`.
+//!
+//! `initserver [IP PORT] [--type stream|dgram|seqpacket] [--clients N] [--qlen N]`
+//! binds to IP PORT (127.0.0.1 and any free port if only options are
+//! given; with no argument at all it demonstrates itself with in-process
+//! clients), prints the
+//! address it got (`getsockname`), and for each client prints who it is
+//! (`getpeername`, or `recvfrom`'s address for datagrams) and sends it a
+//! status line. With `--clients N` it exits after N clients, so demos and
+//! tests end by themselves.
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use initserver::{initserver, local_addr, serve_dgram_client, serve_stream_client, type_name};
+use std::io::Read;
+
+use socket2::{Domain, Socket, Type};
+use sockref::{Context, Error, Out, lexopt};
+
+const USAGE: &str = "initserver [IP PORT] [--type stream|dgram|seqpacket] [--clients N] [--qlen N]";
+
+fn main() -> ExitCode {
+    sockref::run(USAGE, || {
+        if std::env::args_os().len() == 1 {
+            return self_demo();
+        }
+        let args = parse_args()?;
+        serve(args.addr, args.ty, args.clients, args.qlen)
+    })
+}
+
+// ANCHOR: self_demo
+/// With no argument: a stream server on 127.0.0.1 and two clients, then a
+/// datagram server and one client, in one thread. The clients' connections
+/// complete in the listen backlog before the server accepts them.
+fn self_demo() -> Result<(), Error> {
+    let any = SocketAddr::new(sockref::peer::LOOPBACK, 0);
+    let server = initserver(Type::STREAM, any, 10)?;
+    let addr = local_addr(&server)?;
+    println!("listening on {addr} (SOCK_STREAM)");
+    let mut clients = Vec::new();
+    for n in 1..=2 {
+        let conn = Socket::new(Domain::IPV4, Type::STREAM, None).context("socket")?;
+        conn.connect(&addr.into())
+            .context(format!("connect to {addr}"))?;
+        let me = conn.local_addr().ok().and_then(|a| a.as_socket());
+        println!(
+            "[client {n}] connected from {}",
+            me.map_or("?".into(), |a| a.to_string())
+        );
+        clients.push(conn);
+    }
+    for n in 1..=2 {
+        serve_stream_client(&server, n, Some(2), Out::plain())?;
+    }
+    for (n, conn) in clients.into_iter().enumerate() {
+        let mut reply = String::new();
+        std::net::TcpStream::from(conn)
+            .read_to_string(&mut reply)
+            .context("read the reply")?;
+        print!("[client {}] {reply}", n + 1);
+    }
+    println!("served 2 client(s); exiting");
+
+    let server = initserver(Type::DGRAM, any, 0)?;
+    let addr = local_addr(&server)?;
+    println!("bound to {addr} (SOCK_DGRAM)");
+    let client = std::net::UdpSocket::bind(any).context("bind the datagram client")?;
+    client
+        .send_to(b"status?", addr)
+        .context(format!("sendto {addr}"))?;
+    serve_dgram_client(&server, 1, Some(1), Out::plain())?;
+    let mut buf = [0u8; 512];
+    let n = client.recv(&mut buf).context("recv the reply")?;
+    print!("[client 1] {}", String::from_utf8_lossy(&buf[..n]));
+    println!("served 1 client(s); exiting");
+    Ok(())
+}
+// ANCHOR_END: self_demo
+
+// ANCHOR: serve
+fn serve(addr: SocketAddr, ty: Type, clients: Option<usize>, qlen: i32) -> Result<(), Error> {
+    let sock = initserver(ty, addr, qlen)?;
+    let bound = local_addr(&sock)?;
+    let verb = if ty == Type::DGRAM {
+        "bound to"
+    } else {
+        "listening on"
+    };
+    println!("{verb} {bound} ({})", type_name(ty));
+    let mut served = 0;
+    while clients.is_none_or(|n| served < n) {
+        served += 1;
+        if ty == Type::DGRAM {
+            serve_dgram_client(&sock, served, clients, Out::plain())?;
+        } else {
+            serve_stream_client(&sock, served, clients, Out::plain())?;
+        }
+    }
+    println!("served {served} client(s); exiting");
+    Ok(())
+}
+// ANCHOR_END: serve
+
+struct Args {
+    addr: SocketAddr,
+    ty: Type,
+    clients: Option<usize>,
+    qlen: i32,
+}
+
+fn parse_args() -> Result<Args, Error> {
+    let mut parser = lexopt::Parser::from_env();
+    let (mut ty, mut clients, mut qlen) = (Type::STREAM, None, 10);
+    let mut positional = Vec::new();
+    let count = |text: String, what: &str| -> Result<usize, Error> {
+        sockref::cli::whole_number(&text)
+            .filter(|n| (1..=1_000_000_000).contains(n))
+            .map(|n| n as usize)
+            .ok_or_else(|| Error::usage(format!("'{text}' is not a positive number of {what}")))
+    };
+    while let Some(arg) = parser.next()? {
+        match arg {
+            lexopt::Arg::Long("type") => {
+                ty = match sockref::cli::utf8(parser.value()?)?.as_str() {
+                    "stream" => Type::STREAM,
+                    "dgram" => Type::DGRAM,
+                    "seqpacket" => Type::SEQPACKET,
+                    other => {
+                        return Err(Error::usage(format!(
+                            "unknown socket type '{other}' (stream, dgram or seqpacket)"
+                        )));
+                    }
+                }
+            }
+            lexopt::Arg::Long("clients") => {
+                clients = Some(count(sockref::cli::utf8(parser.value()?)?, "clients")?)
+            }
+            lexopt::Arg::Long("qlen") => {
+                qlen = count(sockref::cli::utf8(parser.value()?)?, "connections")?.min(4096) as i32
+            }
+            lexopt::Arg::Value(v) => positional.push(sockref::cli::utf8(v)?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let addr = match positional.as_slice() {
+        [] => SocketAddr::new(sockref::peer::LOOPBACK, 0),
+        [ip, port] => SocketAddr::new(
+            sockref::cli::parse_ip(ip)?,
+            sockref::cli::parse_port(port, true)?,
+        ),
+        _ => {
+            return Err(Error::usage(
+                "expected IP PORT, or nothing for 127.0.0.1 and any free port",
+            ));
+        }
+    };
+    Ok(Args {
+        addr,
+        ty,
+        clients,
+        qlen,
+    })
+}

@@ -1,0 +1,132 @@
+//! Section "Socket descriptors" (APUE 16.2): what the socket type promises,
+//! and how a connection ends.
+//!
+//! - `SOCK_STREAM` is a byte stream: two writes may arrive as one read.
+//! - `SOCK_SEQPACKET` keeps message boundaries, in order and reliably.
+//! - `SOCK_DGRAM` delivers whole datagrams; a short buffer truncates one,
+//!   and `MSG_TRUNC` tells the real length.
+//! - `shutdown(SHUT_WR)` ends one direction while the peer can still answer;
+//!   `close` on a duplicated descriptor ends nothing until the last copy is
+//!   closed.
+//!
+//! All on AF_UNIX socket pairs, which offer all three types on one machine
+//! (TCP is a stream and UDP a datagram service, but SOCK_SEQPACKET over IP
+//! needs SCTP).
+#![forbid(unsafe_code)]
+
+use std::os::fd::AsRawFd;
+use std::process::ExitCode;
+
+use nix::sys::socket::MsgFlags;
+use socket2::{Domain, Socket, Type};
+use sockref::{Context, Error, lexopt};
+
+const USAGE: &str = "sockets";
+
+fn main() -> ExitCode {
+    sockref::run(USAGE, || {
+        if let Some(arg) = lexopt::Parser::from_env().next()? {
+            return Err(arg.unexpected().into());
+        }
+        stream_merges_writes()?;
+        seqpacket_keeps_boundaries()?;
+        datagrams_are_whole_or_truncated()?;
+        shutdown_half_closes()?;
+        close_ends_with_the_last_copy()?;
+        Ok(())
+    })
+}
+
+/// A connected AF_UNIX pair of the given type.
+fn pair(ty: Type, name: &str) -> Result<(Socket, Socket), Error> {
+    Socket::pair(Domain::UNIX, ty, None).context(format!("socketpair(AF_UNIX, {name})"))
+}
+
+/// One `recv` into a buffer of `size` bytes; the text and the flags' length.
+fn recv_text(sock: &Socket, size: usize, flags: MsgFlags) -> Result<(String, usize), Error> {
+    let mut buf = vec![0u8; size];
+    let n = nix::sys::socket::recv(sock.as_raw_fd(), &mut buf, flags).context("recv")?;
+    let shown = n.min(size);
+    Ok((String::from_utf8_lossy(&buf[..shown]).into_owned(), n))
+}
+
+// ANCHOR: stream
+fn stream_merges_writes() -> Result<(), Error> {
+    let (a, b) = pair(Type::STREAM, "SOCK_STREAM")?;
+    a.send(b"hello").context("send")?;
+    a.send(b"world").context("send")?;
+    let (text, n) = recv_text(&b, 100, MsgFlags::empty())?;
+    println!("SOCK_STREAM: wrote 'hello' and 'world'; one recv got {n} bytes '{text}'");
+    Ok(())
+}
+// ANCHOR_END: stream
+
+// ANCHOR: seqpacket
+fn seqpacket_keeps_boundaries() -> Result<(), Error> {
+    let (a, b) = pair(Type::SEQPACKET, "SOCK_SEQPACKET")?;
+    a.send(b"hello").context("send")?;
+    a.send(b"world").context("send")?;
+    let (first, n1) = recv_text(&b, 100, MsgFlags::empty())?;
+    let (second, n2) = recv_text(&b, 100, MsgFlags::empty())?;
+    println!(
+        "SOCK_SEQPACKET: wrote 'hello' and 'world'; recv got {n1} bytes '{first}', then {n2} bytes '{second}'"
+    );
+    Ok(())
+}
+// ANCHOR_END: seqpacket
+
+// ANCHOR: dgram
+fn datagrams_are_whole_or_truncated() -> Result<(), Error> {
+    let (a, b) = pair(Type::DGRAM, "SOCK_DGRAM")?;
+    a.send(b"hello").context("send")?;
+    a.send(b"world").context("send")?;
+    let (first, n1) = recv_text(&b, 100, MsgFlags::empty())?;
+    // A 3-byte buffer: the rest of the datagram is discarded. MSG_TRUNC
+    // makes recv return the datagram's real length.
+    let (cut, real) = recv_text(&b, 3, MsgFlags::MSG_TRUNC)?;
+    println!("SOCK_DGRAM: wrote 'hello' and 'world'; recv got {n1} bytes '{first}'");
+    println!(
+        "SOCK_DGRAM: a 3-byte buffer got '{cut}'; MSG_TRUNC says the datagram had {real} bytes"
+    );
+    Ok(())
+}
+// ANCHOR_END: dgram
+
+// ANCHOR: shutdown
+fn shutdown_half_closes() -> Result<(), Error> {
+    let (a, b) = pair(Type::STREAM, "SOCK_STREAM")?;
+    a.send(b"question").context("send")?;
+    a.shutdown(std::net::Shutdown::Write)
+        .context("shutdown(SHUT_WR)")?;
+    let (q, _) = recv_text(&b, 100, MsgFlags::empty())?;
+    let (_, n) = recv_text(&b, 100, MsgFlags::empty())?;
+    b.send(b"answer")
+        .context("send after the peer's shutdown")?;
+    let (answer, _) = recv_text(&a, 100, MsgFlags::empty())?;
+    println!(
+        "shutdown(SHUT_WR): the peer read '{q}', then {n} bytes (end of file), and could still answer '{answer}'"
+    );
+    Ok(())
+}
+// ANCHOR_END: shutdown
+
+// ANCHOR: close
+fn close_ends_with_the_last_copy() -> Result<(), Error> {
+    let (a, b) = pair(Type::STREAM, "SOCK_STREAM")?;
+    let copy = a.try_clone().context("dup")?;
+    drop(a); // close(fd): one of two descriptors of the same socket
+    // EAGAIN: nothing to read, and no end of file either.
+    let mut probe = [0u8; 1];
+    let first = match nix::sys::socket::recv(b.as_raw_fd(), &mut probe, MsgFlags::MSG_DONTWAIT) {
+        Err(nix::errno::Errno::EAGAIN) => "no end of file (EAGAIN)".to_string(),
+        Ok(n) => format!("recv return {n}"),
+        Err(e) => return Err(Error::runtime(format!("recv: {}", std::io::Error::from(e)))),
+    };
+    drop(copy); // close the last copy
+    let (_, n) = recv_text(&b, 100, MsgFlags::empty())?;
+    println!(
+        "close: after closing one of two copies the peer saw {first}; after the last, recv returned {n} (end of file)"
+    );
+    Ok(())
+}
+// ANCHOR_END: close
