@@ -63,22 +63,6 @@ static void row(const char *parser, const char *verdict)
     printf("  %-26s%s\n", parser, verdict);
 }
 
-static const char *eai_name(int code)
-{
-    switch (code) {
-    case EAI_NONAME: return "EAI_NONAME";
-    case EAI_FAMILY: return "EAI_FAMILY";
-    case EAI_SERVICE: return "EAI_SERVICE";
-    case EAI_BADFLAGS: return "EAI_BADFLAGS";
-    case EAI_AGAIN: return "EAI_AGAIN";
-    case EAI_MEMORY: return "EAI_MEMORY";
-    case EAI_SOCKTYPE: return "EAI_SOCKTYPE";
-    case EAI_FAIL: return "EAI_FAIL";
-    case EAI_SYSTEM: return "EAI_SYSTEM";
-    default: return "EAI_?";
-    }
-}
-
 /* ANCHOR: compare */
 /* getaddrinfo with AI_NUMERICHOST parses the text or fails with EAI_NONAME;
  * it never sends a DNS query. It alone understands scope ids. */

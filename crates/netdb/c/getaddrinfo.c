@@ -7,7 +7,7 @@
 #include "sockref.h"
 #include "lookup.h"
 
-static const struct { const char *option, *name; int flag; } flags[] = {
+static const struct flag flags[] = {
     { "--passive", "AI_PASSIVE", AI_PASSIVE },
     { "--canonname", "AI_CANONNAME", AI_CANONNAME },
     { "--numeric-host", "AI_NUMERICHOST", AI_NUMERICHOST },
@@ -17,19 +17,6 @@ static const struct { const char *option, *name; int flag; } flags[] = {
     { "--numeric-serv", "AI_NUMERICSERV", AI_NUMERICSERV },
 };
 #define NFLAGS ((int)(sizeof flags / sizeof flags[0]))
-
-static const char *flag_names(int f)
-{
-    static char text[256];
-    text[0] = '\0';
-    for (int i = 0; i < NFLAGS; i++)
-        if (f & flags[i].flag) {
-            if (text[0] != '\0')
-                strcat(text, "|");
-            strcat(text, flags[i].name);
-        }
-    return text[0] ? text : "0";
-}
 
 static const char *socktype_name(int t)
 {
@@ -72,7 +59,7 @@ static int lookup(const char *host, const char *service, const struct addrinfo *
     char call[1200], text[INET6_ADDRSTRLEN];
     int rc, n = 0;
 
-    snprintf(call, sizeof call, "getaddrinfo(%s, %s, %s)", shown(host), shown(service), flag_names(hints->ai_flags));
+    snprintf(call, sizeof call, "getaddrinfo(%s, %s, %s)", shown(host), shown(service), flag_names(hints->ai_flags, flags, NFLAGS));
     rc = getaddrinfo(host, service, hints, &list);
     if (rc != 0) {
         fprintf(stderr, "error: %s: %s (%s)\n", call, eai_name(rc), gai_strerror(rc));
@@ -92,7 +79,7 @@ static int lookup(const char *host, const char *service, const struct addrinfo *
             addr = &((struct sockaddr_in *)ai->ai_addr)->sin_addr;
             port = ntohs(((struct sockaddr_in *)ai->ai_addr)->sin_port);
         }
-        printf("%d. flags %s  family %s  socktype %s  protocol %s\n", ++n, flag_names(ai->ai_flags),
+        printf("%d. flags %s  family %s  socktype %s  protocol %s\n", ++n, flag_names(ai->ai_flags, flags, NFLAGS),
                family_name(ai->ai_family), socktype_name(ai->ai_socktype), protocol_name(ai->ai_protocol));
         printf("   canonname %s  address %s  port %d\n", ai->ai_canonname ? ai->ai_canonname : "-",
                inet_ntop(ai->ai_family, addr, text, sizeof text), port);
@@ -124,7 +111,7 @@ int main(int argc, char *argv[])
         }
         for (int f = 0; f < NFLAGS; f++)
             if (strcmp(a, flags[f].option) == 0) {
-                hints.ai_flags |= flags[f].flag;
+                hints.ai_flags |= flags[f].value;
                 matched = 1;
             }
         if (matched)

@@ -5,7 +5,7 @@
 #include "sockref.h"
 #include "lookup.h"
 
-static const struct { const char *option, *name; int flag; } flags[] = {
+static const struct flag flags[] = {
     { "--numeric-host", "NI_NUMERICHOST", NI_NUMERICHOST },
     { "--numeric-serv", "NI_NUMERICSERV", NI_NUMERICSERV },
     { "--no-fqdn", "NI_NOFQDN", NI_NOFQDN },
@@ -14,26 +14,13 @@ static const struct { const char *option, *name; int flag; } flags[] = {
 };
 #define NFLAGS ((int)(sizeof flags / sizeof flags[0]))
 
-static const char *flag_names(int f)
-{
-    static char text[256];
-    text[0] = '\0';
-    for (int i = 0; i < NFLAGS; i++)
-        if (f & flags[i].flag) {
-            if (text[0] != '\0')
-                strcat(text, "|");
-            strcat(text, flags[i].name);
-        }
-    return text[0] ? text : "0";
-}
-
 /* ANCHOR: lookup */
 static int lookup(const struct sockaddr_storage *ss, socklen_t len, int f)
 {
     char host[NI_MAXHOST], service[NI_MAXSERV], call[600];
     int rc;
 
-    snprintf(call, sizeof call, "getnameinfo(%s, %s)", endpoint_text(ss), flag_names(f));
+    snprintf(call, sizeof call, "getnameinfo(%s, %s)", endpoint_text(ss), flag_names(f, flags, NFLAGS));
     rc = getnameinfo((const struct sockaddr *)ss, len, host, sizeof host, service, sizeof service, f);
     if (rc != 0) {
         fprintf(stderr, "error: %s: %s (%s)\n", call, eai_name(rc), gai_strerror(rc));
@@ -65,7 +52,7 @@ int main(int argc, char *argv[])
         }
         for (int k = 0; k < NFLAGS; k++)
             if (strcmp(argv[i], flags[k].option) == 0) {
-                f |= flags[k].flag;
+                f |= flags[k].value;
                 matched = 1;
             }
         if (!matched)

@@ -19,22 +19,25 @@ static const char *family_name(int af)
     }
 }
 
+/* One flag of getaddrinfo or getnameinfo: its option, its name, its value. */
+struct flag {
+    const char *option, *name;
+    int value;
+};
+
+/* "A|B|C" for the flags of `table` set in `f`, or "0". */
 __attribute__((unused))
-static const char *eai_name(int code)
+static const char *flag_names(int f, const struct flag *table, int n)
 {
-    switch (code) {
-    case EAI_NONAME: return "EAI_NONAME";
-    case EAI_FAMILY: return "EAI_FAMILY";
-    case EAI_SERVICE: return "EAI_SERVICE";
-    case EAI_BADFLAGS: return "EAI_BADFLAGS";
-    case EAI_AGAIN: return "EAI_AGAIN";
-    case EAI_MEMORY: return "EAI_MEMORY";
-    case EAI_SOCKTYPE: return "EAI_SOCKTYPE";
-    case EAI_FAIL: return "EAI_FAIL";
-    case EAI_SYSTEM: return "EAI_SYSTEM";
-    case EAI_OVERFLOW: return "EAI_OVERFLOW";
-    default: return "EAI_?";
-    }
+    static char text[256];
+    text[0] = '\0';
+    for (int i = 0; i < n; i++)
+        if (f & table[i].value) {
+            if (text[0] != '\0')
+                strcat(text, "|");
+            strcat(text, table[i].name);
+        }
+    return text[0] ? text : "0";
 }
 
 /* A missing database file makes the C functions find nothing; say so. */

@@ -360,6 +360,29 @@ pub fn ntop(ip: IpAddr) -> String {
     }
 }
 
+/// `A|B|C` for the flags of `table` set in `flags`, or `0`.
+pub fn flag_names(flags: i32, table: &[(&str, i32)]) -> String {
+    let names: Vec<&str> = table
+        .iter()
+        .filter(|(_, f)| flags & f != 0)
+        .map(|(n, _)| *n)
+        .collect();
+    if names.is_empty() {
+        "0".to_string()
+    } else {
+        names.join("|")
+    }
+}
+
+/// A getaddrinfo/getnameinfo failure: the call, the EAI_ name and glibc's text.
+pub fn gai_error(call: &str, code: i32) -> sockref::Error {
+    sockref::Error::runtime(format!(
+        "{call}: {} ({})",
+        sockref::ffi::eai_name(code),
+        sockref::ffi::gai_strerror(code)
+    ))
+}
+
 /// A family constant's name.
 pub fn family_name(af: i32) -> &'static str {
     match af {

@@ -13,6 +13,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,6 +53,25 @@ static void call_failed(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, ": %s (os error %d)\n", strerror(saved), saved);
     exit(1);
+}
+
+/* The name of a getaddrinfo/getnameinfo error code, as <netdb.h> spells it. */
+__attribute__((unused))
+static const char *eai_name(int code)
+{
+    switch (code) {
+    case EAI_NONAME: return "EAI_NONAME";
+    case EAI_FAMILY: return "EAI_FAMILY";
+    case EAI_SERVICE: return "EAI_SERVICE";
+    case EAI_BADFLAGS: return "EAI_BADFLAGS";
+    case EAI_AGAIN: return "EAI_AGAIN";
+    case EAI_MEMORY: return "EAI_MEMORY";
+    case EAI_SOCKTYPE: return "EAI_SOCKTYPE";
+    case EAI_FAIL: return "EAI_FAIL";
+    case EAI_SYSTEM: return "EAI_SYSTEM";
+    case EAI_OVERFLOW: return "EAI_OVERFLOW";
+    default: return "EAI_?";
+    }
 }
 
 /* --help and -h print the usage on stdout and exit 0, as the Rust programs do. */

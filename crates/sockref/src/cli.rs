@@ -122,6 +122,21 @@ pub fn utf8(arg: OsString) -> Result<String, Error> {
         .map_err(|raw| Error::usage(format!("argument {raw:?} is not valid UTF-8")))
 }
 
+/// The command line of a program that takes no option and at most one
+/// argument (`what` names it in the error): that argument, if given.
+pub fn at_most_one_argument(what: &str) -> Result<Option<String>, Error> {
+    let mut parser = lexopt::Parser::from_env();
+    let mut found = None;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            lexopt::Arg::Value(v) if found.is_none() => found = Some(utf8(v)?),
+            lexopt::Arg::Value(_) => return Err(Error::usage(format!("at most one {what}"))),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    Ok(found)
+}
+
 /// Parses a numeric IPv4 or IPv6 address (no name lookup, no DNS).
 pub fn parse_ip(text: &str) -> Result<IpAddr, Error> {
     text.parse()

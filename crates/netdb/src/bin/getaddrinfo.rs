@@ -48,14 +48,7 @@ fn lookup(host: Option<&str>, service: Option<&str>, hints: AddrInfoHints) -> Re
             iter.collect::<Result<Vec<_>, _>>()
                 .map_err(dns_lookup::LookupError::from)
         })
-        .map_err(|e| {
-            let code = e.error_num();
-            Error::runtime(format!(
-                "{call}: {} ({})",
-                sockref::ffi::eai_name(code),
-                sockref::ffi::gai_strerror(code)
-            ))
-        })?;
+        .map_err(|e| netdb::gai_error(&call, e.error_num()))?;
     println!("{call}: {} result(s)", results.len());
     for (i, ai) in results.iter().enumerate() {
         // glibc copies the hint flags into every result's ai_flags, but
@@ -82,16 +75,7 @@ fn lookup(host: Option<&str>, service: Option<&str>, hints: AddrInfoHints) -> Re
 // ANCHOR_END: lookup
 
 fn flag_names(flags: i32) -> String {
-    let names: Vec<&str> = FLAGS
-        .iter()
-        .filter(|(_, f)| flags & f != 0)
-        .map(|(n, _)| *n)
-        .collect();
-    if names.is_empty() {
-        "0".to_string()
-    } else {
-        names.join("|")
-    }
+    netdb::flag_names(flags, &FLAGS)
 }
 
 fn socktype_name(t: i32) -> &'static str {

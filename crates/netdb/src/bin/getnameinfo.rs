@@ -15,12 +15,21 @@ use sockref::{Error, lexopt};
 const USAGE: &str = "getnameinfo [IP PORT] [--numeric-host] [--numeric-serv] [--name-required] [--dgram] [--no-fqdn]";
 
 /// The flags, named as in <netdb.h>, in the order they are printed.
-const FLAGS: [(&str, &str, i32); 5] = [
-    ("numeric-host", "NI_NUMERICHOST", libc::NI_NUMERICHOST),
-    ("numeric-serv", "NI_NUMERICSERV", libc::NI_NUMERICSERV),
-    ("no-fqdn", "NI_NOFQDN", libc::NI_NOFQDN),
-    ("name-required", "NI_NAMEREQD", libc::NI_NAMEREQD),
-    ("dgram", "NI_DGRAM", libc::NI_DGRAM),
+const FLAGS: [(&str, i32); 5] = [
+    ("NI_NUMERICHOST", libc::NI_NUMERICHOST),
+    ("NI_NUMERICSERV", libc::NI_NUMERICSERV),
+    ("NI_NOFQDN", libc::NI_NOFQDN),
+    ("NI_NAMEREQD", libc::NI_NAMEREQD),
+    ("NI_DGRAM", libc::NI_DGRAM),
+];
+
+/// The option that sets each flag, in the same order.
+const OPTIONS: [&str; 5] = [
+    "numeric-host",
+    "numeric-serv",
+    "no-fqdn",
+    "name-required",
+    "dgram",
 ];
 
 fn main() -> ExitCode {
@@ -32,15 +41,13 @@ fn main() -> ExitCode {
 
 // ANCHOR: lookup
 fn lookup(addr: SocketAddr, flags: i32) -> Result<(), Error> {
-    let call = format!("getnameinfo({}, {})", endpoint(addr), flag_names(flags));
-    let (host, service) = dns_lookup::getnameinfo(&addr, flags).map_err(|e| {
-        let code = e.error_num();
-        Error::runtime(format!(
-            "{call}: {} ({})",
-            sockref::ffi::eai_name(code),
-            sockref::ffi::gai_strerror(code)
-        ))
-    })?;
+    let call = format!(
+        "getnameinfo({}, {})",
+        endpoint(addr),
+        netdb::flag_names(flags, &FLAGS)
+    );
+    let (host, service) = dns_lookup::getnameinfo(&addr, flags)
+        .map_err(|e| netdb::gai_error(&call, e.error_num()))?;
     println!("{call}:");
     println!("host: {host}");
     println!("service: {service}");
@@ -55,27 +62,18 @@ fn endpoint(addr: SocketAddr) -> String {
     }
 }
 
-fn flag_names(flags: i32) -> String {
-    let names: Vec<&str> = FLAGS
-        .iter()
-        .filter(|(_, _, f)| flags & f != 0)
-        .map(|(_, n, _)| *n)
-        .collect();
-    if names.is_empty() {
-        "0".to_string()
-    } else {
-        names.join("|")
-    }
-}
-
 fn parse_args() -> Result<(SocketAddr, i32), Error> {
     let mut parser = lexopt::Parser::from_env();
     let mut flags = 0;
     let mut positional = Vec::new();
     while let Some(arg) = parser.next()? {
         match arg {
-            lexopt::Arg::Long(name) if FLAGS.iter().any(|(o, _, _)| *o == name) => {
-                flags |= FLAGS.iter().find(|(o, _, _)| *o == name).map_or(0, |f| f.2);
+            lexopt::Arg::Long(name) if OPTIONS.contains(&name) => {
+                flags |= OPTIONS
+                    .iter()
+                    .zip(FLAGS)
+                    .find(|(o, _)| **o == name)
+                    .map_or(0, |(_, f)| f.1);
             }
             lexopt::Arg::Value(v) => positional.push(sockref::cli::utf8(v)?),
             other => return Err(other.unexpected().into()),

@@ -12,13 +12,13 @@ use std::process::ExitCode;
 
 use dns_lookup::{AddrInfoHints, getaddrinfo};
 use netdb::Host;
-use sockref::{Error, lexopt};
+use sockref::Error;
 
 const USAGE: &str = "hosts [NAME]";
 
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
-        let query = parse_args()?;
+        let query = sockref::cli::at_most_one_argument("NAME")?;
         if let Some(problem) = netdb::missing_database("hosts", Path::new("/")) {
             return Err(Error::runtime(problem));
         }
@@ -62,14 +62,8 @@ fn modern_lookup(name: &str) -> Result<(), Error> {
         flags: libc::AI_CANONNAME,
         ..AddrInfoHints::default()
     };
-    let results = getaddrinfo(Some(name), None, Some(hints)).map_err(|e| {
-        let code = e.error_num();
-        Error::runtime(format!(
-            "getaddrinfo(\"{name}\"): {} ({})",
-            sockref::ffi::eai_name(code),
-            sockref::ffi::gai_strerror(code)
-        ))
-    })?;
+    let results = getaddrinfo(Some(name), None, Some(hints))
+        .map_err(|e| netdb::gai_error(&format!("getaddrinfo(\"{name}\")"), e.error_num()))?;
     println!("getaddrinfo(\"{name}\", SOCK_STREAM, AI_CANONNAME):");
     for info in results {
         let info = info.map_err(|e| Error::runtime(format!("getaddrinfo: {e}")))?;
@@ -85,16 +79,3 @@ fn modern_lookup(name: &str) -> Result<(), Error> {
     Ok(())
 }
 // ANCHOR_END: modern_lookup
-
-fn parse_args() -> Result<Option<String>, Error> {
-    let mut parser = lexopt::Parser::from_env();
-    let mut query = None;
-    while let Some(arg) = parser.next()? {
-        match arg {
-            lexopt::Arg::Value(v) if query.is_none() => query = Some(sockref::cli::utf8(v)?),
-            lexopt::Arg::Value(_) => return Err(Error::usage("at most one NAME")),
-            other => return Err(other.unexpected().into()),
-        }
-    }
-    Ok(query)
-}

@@ -9,13 +9,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use netdb::Network;
-use sockref::{Error, lexopt};
+use sockref::Error;
 
 const USAGE: &str = "networks [NAME|A.B.C.D]";
 
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
-        let query = parse_args()?;
+        let query = sockref::cli::at_most_one_argument("NAME or network number")?;
         if let Some(problem) = netdb::missing_database("networks", Path::new("/")) {
             return Err(Error::runtime(problem));
         }
@@ -59,18 +59,3 @@ fn print_network(n: &Network) {
     println!();
 }
 // ANCHOR_END: print_network
-
-fn parse_args() -> Result<Option<String>, Error> {
-    let mut parser = lexopt::Parser::from_env();
-    let mut query = None;
-    while let Some(arg) = parser.next()? {
-        match arg {
-            lexopt::Arg::Value(v) if query.is_none() => query = Some(sockref::cli::utf8(v)?),
-            lexopt::Arg::Value(_) => {
-                return Err(Error::usage("at most one NAME or network number"));
-            }
-            other => return Err(other.unexpected().into()),
-        }
-    }
-    Ok(query)
-}

@@ -8,13 +8,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use netdb::Protocol;
-use sockref::{Error, lexopt};
+use sockref::Error;
 
 const USAGE: &str = "protocols [NAME|NUMBER]";
 
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
-        let query = parse_args()?;
+        let query = sockref::cli::at_most_one_argument("NAME or NUMBER")?;
         if let Some(problem) = netdb::missing_database("protocols", Path::new("/")) {
             return Err(Error::runtime(problem));
         }
@@ -56,16 +56,3 @@ fn print_protocol(p: &Protocol) {
     println!();
 }
 // ANCHOR_END: print_protocol
-
-fn parse_args() -> Result<Option<String>, Error> {
-    let mut parser = lexopt::Parser::from_env();
-    let mut query = None;
-    while let Some(arg) = parser.next()? {
-        match arg {
-            lexopt::Arg::Value(v) if query.is_none() => query = Some(sockref::cli::utf8(v)?),
-            lexopt::Arg::Value(_) => return Err(Error::usage("at most one NAME or NUMBER")),
-            other => return Err(other.unexpected().into()),
-        }
-    }
-    Ok(query)
-}
