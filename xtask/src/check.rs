@@ -12,6 +12,8 @@
 //! | parity    | each C twin prints what its Rust program prints, for every case     |
 //! | interop   | standalone Rust and C programs talk to each other, all pairings     |
 //! | recorded  | each recorded output in the book matches a fresh run                |
+//! | bench     | the benches run once (criterion's test mode); the book's figures    |
+//! |           | are what their committed summary renders to                         |
 //! | includes  | each chapter's includes name existing files and anchors             |
 //! | coverage  | each program, C twin and recorded output appears in some chapter    |
 //! | book      | mdBook builds the book                                              |
@@ -33,8 +35,8 @@ use crate::report::{self, Check, Outcome};
 use crate::sections::{SECTIONS, Section};
 
 const STAGES: &[&str] = &[
-    "fmt", "clippy", "build", "test", "c-twins", "parity", "interop", "recorded", "includes",
-    "coverage", "book",
+    "fmt", "clippy", "build", "test", "c-twins", "parity", "interop", "recorded", "bench",
+    "includes", "coverage", "book",
 ];
 
 /// Cargo runs may be long on a cold 2-core machine, but never unbounded.
@@ -206,6 +208,30 @@ impl Grader<'_> {
                     }
                 }
             }
+            "bench" => {
+                if self.sections.len() == SECTIONS.len() {
+                    self.cargo(
+                        stage,
+                        None,
+                        "benches, once each",
+                        &[
+                            "test",
+                            "--quiet",
+                            "-p",
+                            "sockref-benches",
+                            "--bench",
+                            "latency",
+                        ],
+                        false,
+                    );
+                    self.timed(
+                        stage,
+                        None,
+                        "generated figures".into(),
+                        crate::bench::check_generated,
+                    );
+                }
+            }
             "includes" => {
                 for section in self.sections.clone() {
                     self.timed(
@@ -314,8 +340,17 @@ impl Grader<'_> {
             self.cargo(
                 "test",
                 None,
-                "cargo test (sockref, xtask)",
-                &["test", "--quiet", "-p", "sockref", "-p", "xtask"],
+                "cargo test (sockref, xtask, benches)",
+                &[
+                    "test",
+                    "--quiet",
+                    "-p",
+                    "sockref",
+                    "-p",
+                    "xtask",
+                    "-p",
+                    "sockref-benches",
+                ],
                 true,
             );
         }

@@ -6,8 +6,11 @@
 //!   outputs the book shows; outputs are never typed by hand.
 //! - `book [--serve] [--port N]`: builds the book into `target/book`, or
 //!   serves it on 127.0.0.1 for reading.
+//! - `bench`: runs the criterion benches and regenerates the performance
+//!   chapter's table, plot and machine note.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod book;
 mod check;
 mod normalize;
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         match command.as_str() {
             "check-all" => check::check_all(&ws, section),
             "bless" => programs::bless(&ws, section),
+            "bench" => bench::bench(&ws),
             "book" if serve => book::serve(&ws, port),
             "book" => book::build(&ws).map(|dir| println!("book written to {}", dir.display())),
             other => Err(Error::usage(format!("unknown command '{other}'"))),
