@@ -332,6 +332,21 @@ pub static SECTIONS: &[Section] = &[
         }],
     },
     Section {
+        name: "sockopt",
+        packages: &["sockopt"],
+        chapter: "sockopt.md",
+        shared: &[],
+        interop: &[],
+        programs: &[Program {
+            package: "sockopt",
+            bin: "sockopt",
+            source: "crates/sockopt/src/main.rs",
+            c_twin: "crates/sockopt/c/sockopt.c",
+            connects: None,
+            cases: &[case("default", &[]), parity("extra", &["extra"])],
+        }],
+    },
+    Section {
         name: "oob",
         packages: &["oob", "oob-send", "oob-recv"],
         chapter: "oob.md",

@@ -167,6 +167,34 @@ pub fn gai_strerror(code: c_int) -> String {
         .into_owned()
 }
 
+/// `getsockopt(fd, level, name, buf, &len)` with a buffer of `len` bytes:
+/// the bytes the kernel wrote and the length it reported, which is how the
+/// option-length rules of getsockopt can be seen.
+pub fn getsockopt_bytes(
+    fd: BorrowedFd<'_>,
+    level: c_int,
+    name: c_int,
+    len: usize,
+) -> io::Result<(Vec<u8>, usize)> {
+    let mut buf = vec![0u8; len];
+    let mut optlen = len as socklen_t;
+    // SAFETY: `buf` is writable for `optlen` bytes and `optlen` is a valid
+    // socklen_t the kernel may update; the descriptor is borrowed, so open.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            buf.as_mut_ptr().cast(),
+            &mut optlen,
+        )
+    };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((buf, optlen as usize))
+}
+
 /// `F_SETOWN_EX` and its argument, from `<fcntl.h>` (Linux); the `libc`
 /// crate declares them only for some targets.
 pub const F_SETOWN_EX: c_int = 15;

@@ -20,6 +20,10 @@ pub const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 /// POLLRDHUP (Linux): the peer shut down its writing side. nix does not name it.
 pub const POLLRDHUP: PollFlags = PollFlags::from_bits_retain(libc::POLLRDHUP);
 
+/// POLLOUT and POLLERR, under the names C uses.
+pub const POLLOUT: PollFlags = PollFlags::POLLOUT;
+pub const POLLERR: PollFlags = PollFlags::POLLERR;
+
 /// How long a self-demo waits for any one event before it gives up.
 pub const DEMO_TIMEOUT: Duration = Duration::from_secs(5);
 
