@@ -158,6 +158,104 @@ pub fn build(ws: &Workspace) -> Result<PathBuf, Error> {
     Ok(out)
 }
 
+/// Every internal link and anchor of the built book resolves: each
+/// `href`/`src` that is not external names a file that exists, and each
+/// `#anchor` an `id` in that file.
+pub fn check_links(book: &Path) -> Result<(), String> {
+    static LINK: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"(?:href|src)="([^"]*)""#).expect("valid pattern"));
+    static ID: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"\bid="([^"]*)""#).expect("valid pattern"));
+    let pages = html_files(book);
+    if pages.is_empty() {
+        return Err(format!(
+            "no HTML in {}: build the book first",
+            book.display()
+        ));
+    }
+    let mut ids: std::collections::HashMap<PathBuf, BTreeSet<String>> =
+        std::collections::HashMap::new();
+    let mut ids_of = |file: &Path| -> BTreeSet<String> {
+        ids.entry(file.to_path_buf())
+            .or_insert_with(|| {
+                let text = fs::read_to_string(file).unwrap_or_default();
+                ID.captures_iter(&text).map(|c| c[1].to_string()).collect()
+            })
+            .clone()
+    };
+    let mut broken = Vec::new();
+    for page in &pages {
+        let text = fs::read_to_string(page).map_err(|e| format!("{}: {e}", page.display()))?;
+        for cap in LINK.captures_iter(&text) {
+            let link = cap[1].replace("&amp;", "&");
+            if link.is_empty()
+                || link.contains("://")
+                || link.starts_with("mailto:")
+                || link.starts_with("javascript:")
+            {
+                continue;
+            }
+            let (path, anchor) = link
+                .split_once('#')
+                .map_or((link.as_str(), None), |(p, a)| (p, Some(a)));
+            let path = path.split('?').next().unwrap_or_default();
+            let target = if path.is_empty() {
+                page.clone()
+            } else if let Some(rooted) = path.strip_prefix('/') {
+                book.join(rooted)
+            } else {
+                clean(
+                    &page
+                        .parent()
+                        .expect("page in a folder")
+                        .join(percent_decode(path)),
+                )
+            };
+            let target = if target.is_dir() {
+                target.join("index.html")
+            } else {
+                target
+            };
+            let shown = page
+                .strip_prefix(book)
+                .unwrap_or(page)
+                .display()
+                .to_string();
+            if !target.is_file() {
+                broken.push(format!("{shown}: link to {link}: no such file"));
+                continue;
+            }
+            let is_html = target.extension().is_some_and(|e| e == "html");
+            if let Some(anchor) = anchor.filter(|a| !a.is_empty() && is_html)
+                && !ids_of(&target).contains(&percent_decode(anchor))
+            {
+                broken.push(format!("{shown}: link to {link}: no such anchor"));
+            }
+        }
+    }
+    broken.sort();
+    broken.dedup();
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(broken.join("\n"))
+    }
+}
+
+fn html_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(html_files(&path));
+        } else if path.extension().is_some_and(|e| e == "html") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
 /// `cargo xtask book --serve`: builds the book and serves it on 127.0.0.1
 /// (any free port unless `--port` says) until interrupted.
 pub fn serve(ws: &Workspace, port: u16) -> Result<(), Error> {
@@ -258,6 +356,24 @@ mod tests {
             Some("main")
         );
         assert_eq!(anchor_name("no anchor", "ANCHOR:"), None);
+    }
+
+    #[test]
+    fn broken_links_and_anchors_are_named() {
+        let dir = std::env::temp_dir().join(format!("xtask-links-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(
+            dir.join("a.html"),
+            r#"<h2 id="here">x</h2><a href="b.html#there">ok</a><a href="a.html#here">ok</a>"#,
+        )
+        .unwrap();
+        fs::write(dir.join("b.html"), r#"<p id="there"></p><a href="missing.html">no</a><a href="a.html#nowhere">no</a><a href="https://example.org/">ext</a>"#).unwrap();
+        let err = check_links(&dir).unwrap_err();
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            err,
+            "b.html: link to a.html#nowhere: no such anchor\nb.html: link to missing.html: no such file"
+        );
     }
 
     #[test]

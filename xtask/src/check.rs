@@ -17,6 +17,9 @@
 //! | includes  | each chapter's includes name existing files and anchors             |
 //! | coverage  | each program, C twin and recorded output appears in some chapter    |
 //! | book      | mdBook builds the book                                              |
+//! | links     | every internal link and anchor of the built book resolves           |
+//! | browser   | headless Chromium renders every chapter without console errors and  |
+//! |           | the search finds `sockatmark` (skipped if Chromium is missing)      |
 //!
 //! At the end: a table per section, `target/check-all/report.json`,
 //! `target/check-all/junit.xml`, and the last line `N passed, N failed`.
@@ -36,7 +39,7 @@ use crate::sections::{SECTIONS, Section};
 
 const STAGES: &[&str] = &[
     "fmt", "clippy", "build", "test", "c-twins", "parity", "interop", "recorded", "bench",
-    "includes", "coverage", "book",
+    "includes", "coverage", "book", "links", "browser",
 ];
 
 /// Cargo runs may be long on a cold 2-core machine, but never unbounded.
@@ -251,6 +254,28 @@ impl Grader<'_> {
                 }
             }
             "coverage" => self.coverage(),
+            "browser" => {
+                if self.sections.len() == SECTIONS.len() {
+                    match crate::browser::book_test(self.ws) {
+                        Ok(checks) => {
+                            for (name, result) in checks {
+                                self.record(stage, None, name, result, 0.0);
+                            }
+                        }
+                        Err(why) => self.checks.push(Check {
+                            stage,
+                            section: None,
+                            name: "book in Chromium".into(),
+                            outcome: Outcome::Skip,
+                            detail: why,
+                            seconds: 0.0,
+                        }),
+                    }
+                }
+            }
+            "links" => self.timed(stage, None, "internal links".into(), |ws| {
+                book::check_links(&ws.target.join("book"))
+            }),
             "book" => self.timed(stage, None, "mdbook build".into(), |ws| {
                 book::build(ws).map(|_| ()).map_err(|e| e.to_string())
             }),

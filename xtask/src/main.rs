@@ -6,12 +6,14 @@
 //!   outputs the book shows; outputs are never typed by hand.
 //! - `book [--serve] [--port N]`: builds the book into `target/book`, or
 //!   serves it on 127.0.0.1 for reading.
+//! - `book-test`: loads every chapter in headless Chromium (see [`browser`]).
 //! - `bench`: runs the criterion benches and regenerates the performance
 //!   chapter's table, plot and machine note.
 #![forbid(unsafe_code)]
 
 mod bench;
 mod book;
+mod browser;
 mod check;
 mod normalize;
 mod programs;
@@ -65,6 +67,24 @@ fn main() -> ExitCode {
             "check-all" => check::check_all(&ws, section),
             "bless" => programs::bless(&ws, section),
             "bench" => bench::bench(&ws),
+            "book-test" => {
+                book::build(&ws)?;
+                let checks = browser::book_test(&ws).map_err(Error::runtime)?;
+                let failed = checks.iter().filter(|(_, r)| r.is_err()).count();
+                for (name, result) in &checks {
+                    match result {
+                        Ok(()) => println!("ok    {name}"),
+                        Err(e) => println!("FAIL  {name}: {e}"),
+                    }
+                }
+                println!("screenshots in {}", ws.target.join("book-test").display());
+                println!("{} passed, {failed} failed", checks.len() - failed);
+                if failed > 0 {
+                    Err(Error::runtime(format!("{failed} page(s) failed")))
+                } else {
+                    Ok(())
+                }
+            }
             "book" if serve => book::serve(&ws, port),
             "book" => book::build(&ws).map(|dir| println!("book written to {}", dir.display())),
             other => Err(Error::usage(format!("unknown command '{other}'"))),
