@@ -1,13 +1,14 @@
-//! The in-process loopback peer of the self-demos.
+//! The in-process loopback peer of the self-demos, and bounded waits.
 //!
-//! A program run with no arguments demonstrates itself: it starts its own
-//! peer on an ephemeral port of 127.0.0.1 (bind to port 0, never a fixed
-//! one), talks to it over a real TCP connection, and waits for it to finish.
-//! Every wait is bounded, so a demo or a test always ends by itself.
+//! A program run with no arguments demonstrates itself: [`connected_pair`]
+//! gives it both ends of a real connection on an ephemeral port of
+//! 127.0.0.1 or ::1 (bind to port 0, never a fixed one), or an AF_UNIX
+//! pair, in one thread: the connection completes in the listen backlog.
+//! Every wait ([`poll_one`], [`accept_within`]) is bounded, so a demo or a
+//! test always ends by itself.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
-use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use nix::poll::PollFlags;
@@ -26,64 +27,6 @@ pub const POLLERR: PollFlags = PollFlags::POLLERR;
 
 /// How long a self-demo waits for any one event before it gives up.
 pub const DEMO_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// A thread that accepts one connection on a loopback port and serves it.
-#[derive(Debug)]
-pub struct Peer<T> {
-    addr: SocketAddr,
-    thread: JoinHandle<Result<T, Error>>,
-}
-
-impl<T: Send + 'static> Peer<T> {
-    /// Listens on port 0 of `ip` and runs `serve` on the first connection.
-    ///
-    /// The listening socket exists before this returns, so the caller may
-    /// connect to [`Peer::addr`] at once. If nobody connects within
-    /// `timeout`, the peer gives up and [`Peer::join`] reports it.
-    pub fn tcp<F>(ip: IpAddr, timeout: Duration, serve: F) -> Result<Self, Error>
-    where
-        F: FnOnce(TcpStream) -> Result<T, Error> + Send + 'static,
-    {
-        let listener = TcpListener::bind((ip, 0)).context(format!("bind to {ip} port 0"))?;
-        Self::with_listener(listener, timeout, serve)
-    }
-
-    /// Like [`Peer::tcp`], on a listener the caller prepared (for example
-    /// with a socket option set before `listen`).
-    pub fn with_listener<F>(
-        listener: TcpListener,
-        timeout: Duration,
-        serve: F,
-    ) -> Result<Self, Error>
-    where
-        F: FnOnce(TcpStream) -> Result<T, Error> + Send + 'static,
-    {
-        let addr = listener
-            .local_addr()
-            .context("getsockname on the peer's listener")?;
-        let thread = thread::Builder::new()
-            .name("loopback-peer".into())
-            .spawn(move || {
-                let stream = accept_within(&listener, timeout)?;
-                drop(listener);
-                serve(stream)
-            })
-            .context("spawn the peer thread")?;
-        Ok(Peer { addr, thread })
-    }
-
-    /// The address the peer listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Waits for the peer to finish and returns what it returned.
-    pub fn join(self) -> Result<T, Error> {
-        self.thread
-            .join()
-            .unwrap_or_else(|_| Err(Error::runtime("the loopback peer thread panicked")))
-    }
-}
 
 /// `accept`, bounded by `timeout`: the listener is polled first.
 pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Result<TcpStream, Error> {
@@ -244,21 +187,6 @@ mod tests {
     use std::io::{Read, Write};
 
     #[test]
-    fn peer_serves_one_connection_on_an_ephemeral_port() {
-        let peer = Peer::tcp(LOOPBACK, DEMO_TIMEOUT, |mut s| {
-            let mut buf = String::new();
-            s.read_to_string(&mut buf).context("read")?;
-            Ok(buf)
-        })
-        .unwrap();
-        assert_ne!(peer.addr().port(), 0);
-        let mut c = TcpStream::connect(peer.addr()).unwrap();
-        c.write_all(b"hello").unwrap();
-        drop(c);
-        assert_eq!(peer.join().unwrap(), "hello");
-    }
-
-    #[test]
     fn pairs_are_connected_in_every_family() {
         for family in Family::ALL {
             let (client, server) = connected_pair(family, |_| Ok(())).unwrap();
@@ -269,9 +197,9 @@ mod tests {
     }
 
     #[test]
-    fn peer_gives_up_when_nobody_connects() {
-        let peer = Peer::tcp(LOOPBACK, Duration::from_millis(50), |_| Ok(())).unwrap();
-        let err = peer.join().unwrap_err();
+    fn accept_gives_up_when_nobody_connects() {
+        let listener = TcpListener::bind((LOOPBACK, 0)).unwrap();
+        let err = accept_within(&listener, Duration::from_millis(50)).unwrap_err();
         assert!(err.to_string().contains("nobody connected"), "{err}");
     }
 }

@@ -7,7 +7,7 @@
 //! comes back with MSG_CTRUNC.
 
 use std::io::{IoSlice, IoSliceMut};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::process::ExitCode;
 
 use nix::sys::socket::{ControlMessage, ControlMessageOwned, MsgFlags, recvmsg, sendmsg};
@@ -62,21 +62,28 @@ fn scatter_gather() -> Result<(), Error> {
 // ANCHOR_END: scatter
 
 // ANCHOR: rights
+/// `sendmsg` of one byte with `fd` attached as SCM_RIGHTS.
+fn send_descriptor(sock: &Socket, fd: BorrowedFd<'_>) -> Result<(), Error> {
+    let fds = [fd.as_raw_fd()];
+    let rights = [ControlMessage::ScmRights(&fds)];
+    sendmsg::<()>(
+        sock.as_raw_fd(),
+        &[IoSlice::new(b"!")],
+        &rights,
+        MsgFlags::empty(),
+        None,
+    )
+    .map_err(nix_err("sendmsg(SCM_RIGHTS)"))?;
+    Ok(())
+}
+
 fn pass_a_descriptor() -> Result<(), Error> {
     let (a, b) = pair()?;
     let (pipe_read, pipe_write) = nix::unistd::pipe().map_err(nix_err("pipe"))?;
     nix::unistd::write(&pipe_write, b"written before the descriptor was passed")
         .map_err(nix_err("write"))?;
     drop(pipe_write);
-    let fds = [pipe_read.as_raw_fd()];
-    sendmsg::<()>(
-        a.as_raw_fd(),
-        &[IoSlice::new(b"!")],
-        &[ControlMessage::ScmRights(&fds)],
-        MsgFlags::empty(),
-        None,
-    )
-    .map_err(nix_err("sendmsg(SCM_RIGHTS)"))?;
+    send_descriptor(&a, pipe_read.as_fd())?;
     drop(pipe_read); // the receiver holds its own copy now
     let mut byte = [0u8; 1];
     let mut iov = [IoSliceMut::new(&mut byte)];
@@ -114,15 +121,7 @@ fn owned(raw: std::os::fd::RawFd) -> OwnedFd {
 fn control_truncated() -> Result<(), Error> {
     let (a, b) = pair()?;
     let (pipe_read, _pipe_write) = nix::unistd::pipe().map_err(nix_err("pipe"))?;
-    let fds = [pipe_read.as_raw_fd()];
-    sendmsg::<()>(
-        a.as_raw_fd(),
-        &[IoSlice::new(b"!")],
-        &[ControlMessage::ScmRights(&fds)],
-        MsgFlags::empty(),
-        None,
-    )
-    .map_err(nix_err("sendmsg(SCM_RIGHTS)"))?;
+    send_descriptor(&a, pipe_read.as_fd())?;
     let mut byte = [0u8; 1];
     let mut iov = [IoSliceMut::new(&mut byte)];
     let msg = recvmsg::<()>(b.as_raw_fd(), &mut iov, None, MsgFlags::empty())
