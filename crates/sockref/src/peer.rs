@@ -184,7 +184,6 @@ pub fn connected_pair(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::{Read, Write};
 
     #[test]
     fn pairs_are_connected_in_every_family() {
