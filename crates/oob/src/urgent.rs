@@ -14,7 +14,7 @@
 
 use std::fmt;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd};
 use std::time::Duration;
 
 use nix::errno::Errno;
@@ -182,9 +182,4 @@ pub fn poll_now(sock: &impl AsFd) -> io::Result<PollFlags> {
 /// `ioctl(fd, FIONREAD)`: on TCP, the bytes before the mark; at the mark, 0.
 pub fn unread_bytes(sock: &impl AsFd) -> io::Result<usize> {
     sockref::ffi::unread_bytes(sock.as_fd())
-}
-
-/// A borrowed descriptor, for the calls that want one.
-pub fn fd(sock: &impl AsFd) -> BorrowedFd<'_> {
-    sock.as_fd()
 }
