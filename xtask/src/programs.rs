@@ -379,10 +379,8 @@ pub fn check_interop(ws: &Workspace, interop: &Interop) -> Result<(), String> {
 /// A sender pointed at a loopback port where nothing listens fails the same
 /// way in Rust and in C: one `error: connect to ...` line, exit status 1.
 pub fn check_refused(ws: &Workspace, sender: &str, extra: &[&str]) -> Result<(), String> {
-    // An ephemeral port that was just free: bind it, note it, close it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| format!("bind 127.0.0.1 port 0: {e}"))?
+    let port = sockref::peer::closed_port()
+        .map_err(|e| e.to_string())?
         .port()
         .to_string();
     let run = |binary: &Path| {

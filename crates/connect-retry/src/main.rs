@@ -9,7 +9,7 @@
 #![forbid(unsafe_code)]
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -69,7 +69,7 @@ fn copy_to_stdout(sock: Socket) -> Result<(), Error> {
 /// connection completes in the listen backlog, and the server accepts it
 /// before the client reads.
 fn self_demo() -> Result<(), Error> {
-    let addr = free_loopback_port()?;
+    let addr = sockref::peer::closed_port()?;
     println!(
         "self-demo: connect_retry to {addr}; the server starts after the third failed attempt"
     );
@@ -103,13 +103,6 @@ fn self_demo() -> Result<(), Error> {
     copy_to_stdout(sock)
 }
 // ANCHOR_END: self_demo
-
-/// A loopback port that was free a moment ago: bound to port 0, noted, closed.
-fn free_loopback_port() -> Result<SocketAddr, Error> {
-    let probe =
-        TcpListener::bind((sockref::peer::LOOPBACK, 0)).context("bind to 127.0.0.1 port 0")?;
-    probe.local_addr().context("getsockname")
-}
 
 fn parse_args() -> Result<(Option<SocketAddr>, Policy), Error> {
     let mut parser = lexopt::Parser::from_env();

@@ -2,7 +2,7 @@
 //! A test binary of its own, with one test: other tests opening sockets in
 //! parallel threads would disturb the count of /proc/self/fd.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use connect_retry::{Policy, Sleeper, connect_retry};
@@ -19,10 +19,7 @@ impl Sleeper for NoSleep {
 
 #[test]
 fn failures_leave_no_descriptor_open() {
-    let closed: SocketAddr = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let closed: SocketAddr = sockref::peer::closed_port().unwrap();
     let taken = initserver::initserver(Type::STREAM, "127.0.0.1:0".parse().unwrap(), 5).unwrap();
     let taken_addr = taken.local_addr().unwrap().as_socket().unwrap();
     let before = open_descriptors();

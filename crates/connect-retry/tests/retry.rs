@@ -1,18 +1,14 @@
 //! connect_retry: its schedule, success once the server appears, giving up.
 //! The sleeper is injected, so all but one test run in milliseconds.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use connect_retry::{Policy, RealSleeper, Sleeper, connect_retry};
 use socket2::{Socket, Type};
 
-/// A loopback address where nothing listens: a port just freed.
 fn closed_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+    sockref::peer::closed_port().unwrap()
 }
 
 /// Records each pause instead of sleeping, and starts a server on `addr`

@@ -1,7 +1,5 @@
 //! The oob-send program: its self-demo, its scenarios, and bad input.
 
-use std::net::TcpListener;
-
 use sockref::testing::{assert_runtime_error, assert_usage_error, run_program, stdout_of};
 
 const BIN: &str = env!("CARGO_BIN_EXE_oob-send");
@@ -49,12 +47,7 @@ fn every_scenario_and_family_demonstrates_itself_and_ends() {
 
 #[test]
 fn a_port_where_nothing_listens_is_a_runtime_error() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-        .to_string();
+    let port = sockref::peer::closed_port().unwrap().port().to_string();
     let line = assert_runtime_error(BIN, &["127.0.0.1", &port]);
     assert_eq!(
         line,

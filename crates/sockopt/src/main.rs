@@ -233,9 +233,7 @@ fn nodelay_and_oobinline() -> Result<(), Error> {
 /// A non-blocking connect returns EINPROGRESS at once; its outcome is read
 /// later from SO_ERROR, which reading also clears.
 fn so_error_after_a_failed_connect() -> Result<(), Error> {
-    let closed: SocketAddr = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .context("bind to 127.0.0.1 port 0")?;
+    let closed = sockref::peer::closed_port()?;
     let sock = tcp()?;
     sock.set_nonblocking(true).context("fcntl(O_NONBLOCK)")?;
     let started = match sock.connect(&SockAddr::from(closed)) {

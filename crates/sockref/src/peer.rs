@@ -28,6 +28,14 @@ pub const POLLERR: PollFlags = PollFlags::POLLERR;
 /// How long a self-demo waits for any one event before it gives up.
 pub const DEMO_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A TCP address on 127.0.0.1 where nothing listens: a port bound to 0,
+/// noted and closed at once. For demos and tests of refused connections
+/// (and of a server appearing later); never a fixed port.
+pub fn closed_port() -> Result<SocketAddr, Error> {
+    let probe = TcpListener::bind((LOOPBACK, 0)).context("bind to 127.0.0.1 port 0")?;
+    probe.local_addr().context("getsockname")
+}
+
 /// `accept`, bounded by `timeout`: the listener is polled first.
 pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Result<TcpStream, Error> {
     let addr = listener.local_addr().context("getsockname")?;
