@@ -111,18 +111,14 @@ int main(int argc, char *argv[])
     int inputs = 0;
 
     handle_help(argc, argv);
-    for (int i = 1; i < argc; i++) {
-        if (!options_done && strcmp(argv[i], "--") == 0)
-            options_done = 1;
-        else if (!options_done && argv[i][0] == '-' && argv[i][1] != '\0')
+    /* Every option is checked before anything is printed, as in Rust. */
+    for (int i = 1; i < argc; i++)
+        if (arg_kind(argv[i], &options_done) == ARG_OPTION)
             usage_error("invalid option '%s'", argv[i]);
-    }
     options_done = 0;
     for (int i = 1; i < argc; i++) {
-        if (!options_done && strcmp(argv[i], "--") == 0) {
-            options_done = 1;
+        if (arg_kind(argv[i], &options_done) != ARG_VALUE)
             continue;
-        }
         if (inputs++ > 0)
             putchar('\n');
         compare_parsers(argv[i]);

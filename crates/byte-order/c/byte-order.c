@@ -160,11 +160,10 @@ int main(int argc, char *argv[])
     if (values == NULL)
         call_failed("calloc");
     for (int i = 1; i < argc; i++) {
-        if (!options_done && strcmp(argv[i], "--") == 0) {
-            options_done = 1;
+        enum arg_kind kind = arg_kind(argv[i], &options_done);
+        if (kind == ARG_SKIP)
             continue;
-        }
-        if (!options_done && argv[i][0] == '-' && argv[i][1] != '\0')
+        if (kind == ARG_OPTION)
             usage_error("invalid option '%s'", argv[i]);
         values[count++] = parse_value(argv[i]);
     }

@@ -164,37 +164,32 @@ int main(int argc, char *argv[])
     setvbuf(stdout, NULL, _IOLBF, 0);
     handle_help(argc, argv);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!options_done && strcmp(a, "--") == 0)
-            options_done = 1;
-        else if (options_done || a[0] != '-' || a[1] == '\0') {
+        const char *v;
+        enum arg_kind kind = arg_kind(argv[i], &options_done);
+        if (kind == ARG_SKIP)
+            continue;
+        if (kind == ARG_VALUE) {
             if (npositional < 2)
-                positional[npositional] = a;
+                positional[npositional] = argv[i];
             npositional++;
-        } else if (strcmp(a, "--initial") == 0 || strcmp(a, "--factor") == 0 || strcmp(a, "--max-delay") == 0
-                   || strcmp(a, "--max-attempts") == 0 || strcmp(a, "--max-total") == 0 || strcmp(a, "--jitter") == 0) {
-            if (i + 1 == argc)
-                usage_error("missing argument for option '%s'", a);
-            const char *v = argv[++i];
-            if (strcmp(a, "--initial") == 0)
-                p.initial = seconds(v);
-            else if (strcmp(a, "--max-delay") == 0)
-                p.max_delay = seconds(v);
-            else if (strcmp(a, "--max-total") == 0)
-                p.max_total = seconds(v);
-            else if (strcmp(a, "--factor") == 0)
-                p.factor = positive(v);
-            else if (strcmp(a, "--max-attempts") == 0)
-                p.max_attempts = positive(v);
-            else {
-                char *end;
-                p.seed = strtoull(v, &end, 10);
-                if (v[0] < '0' || v[0] > '9' || *end != '\0')
-                    usage_error("'%s' is not a seed (a whole number)", v);
-                p.jitter = 1;
-            }
+        } else if ((v = option_value(argc, argv, &i, "--initial")))
+            p.initial = seconds(v);
+        else if ((v = option_value(argc, argv, &i, "--max-delay")))
+            p.max_delay = seconds(v);
+        else if ((v = option_value(argc, argv, &i, "--max-total")))
+            p.max_total = seconds(v);
+        else if ((v = option_value(argc, argv, &i, "--factor")))
+            p.factor = positive(v);
+        else if ((v = option_value(argc, argv, &i, "--max-attempts")))
+            p.max_attempts = positive(v);
+        else if ((v = option_value(argc, argv, &i, "--jitter"))) {
+            char *end;
+            p.seed = strtoull(v, &end, 10);
+            if (v[0] < '0' || v[0] > '9' || *end != '\0')
+                usage_error("'%s' is not a seed (a whole number)", v);
+            p.jitter = 1;
         } else
-            usage_error("invalid option '%s'", a);
+            usage_error("invalid option '%s'", argv[i]);
     }
     if (npositional == 0) {
         self_demo();

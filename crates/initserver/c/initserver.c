@@ -89,22 +89,20 @@ int main(int argc, char *argv[])
     }
     handle_help(argc, argv);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!options_done && strcmp(a, "--") == 0)
-            options_done = 1;
-        else if (options_done || a[0] != '-' || a[1] == '\0') {
+        const char *v;
+        enum arg_kind kind = arg_kind(argv[i], &options_done);
+        if (kind == ARG_SKIP)
+            continue;
+        if (kind == ARG_VALUE) {
             if (npositional < 2)
-                positional[npositional] = a;
+                positional[npositional] = argv[i];
             npositional++;
-        } else if (strcmp(a, "--type") == 0 || strcmp(a, "--clients") == 0 || strcmp(a, "--qlen") == 0) {
-            if (i + 1 == argc)
-                usage_error("missing argument for option '%s'", a);
-            const char *v = argv[++i];
-            if (strcmp(a, "--clients") == 0)
-                clients = positive(v, "clients");
-            else if (strcmp(a, "--qlen") == 0)
-                qlen = positive(v, "connections") > 4096 ? 4096 : positive(v, "connections");
-            else if (strcmp(v, "stream") == 0)
+        } else if ((v = option_value(argc, argv, &i, "--clients")))
+            clients = positive(v, "clients");
+        else if ((v = option_value(argc, argv, &i, "--qlen")))
+            qlen = positive(v, "connections") > 4096 ? 4096 : positive(v, "connections");
+        else if ((v = option_value(argc, argv, &i, "--type"))) {
+            if (strcmp(v, "stream") == 0)
                 type = SOCK_STREAM;
             else if (strcmp(v, "dgram") == 0)
                 type = SOCK_DGRAM;
@@ -113,7 +111,7 @@ int main(int argc, char *argv[])
             else
                 usage_error("unknown socket type '%s' (stream, dgram or seqpacket)", v);
         } else
-            usage_error("invalid option '%s'", a);
+            usage_error("invalid option '%s'", argv[i]);
     }
     if (npositional == 0)
         len = parse_endpoint("127.0.0.1", "0", 1, &addr);

@@ -97,49 +97,42 @@ int main(int argc, char *argv[])
 
     handle_help(argc, argv);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *v;
         int matched = 0;
-        if (!options_done && strcmp(a, "--") == 0) {
-            options_done = 1;
+        enum arg_kind kind = arg_kind(argv[i], &options_done);
+        if (kind == ARG_SKIP)
             continue;
-        }
-        if (options_done || a[0] != '-' || a[1] == '\0') {
+        if (kind == ARG_VALUE) {
             if (npositional < 2)
-                positional[npositional] = a;
+                positional[npositional] = argv[i];
             npositional++;
             continue;
         }
         for (int f = 0; f < NFLAGS; f++)
-            if (strcmp(a, flags[f].option) == 0) {
+            if (strcmp(argv[i], flags[f].option) == 0) {
                 hints.ai_flags |= flags[f].value;
                 matched = 1;
             }
         if (matched)
             continue;
-        if (strcmp(a, "--family") == 0 || strcmp(a, "--socktype") == 0 || strcmp(a, "--protocol") == 0) {
-            if (i + 1 == argc)
-                usage_error("missing argument for option '%s'", a);
-            const char *v = argv[++i];
-            if (strcmp(a, "--family") == 0) {
-                if (strcmp(v, "inet") == 0) hints.ai_family = AF_INET;
-                else if (strcmp(v, "inet6") == 0) hints.ai_family = AF_INET6;
-                else if (strcmp(v, "unspec") == 0) hints.ai_family = AF_UNSPEC;
-                else usage_error("unknown family '%s' (inet, inet6 or unspec)", v);
-            } else if (strcmp(a, "--socktype") == 0) {
-                if (strcmp(v, "stream") == 0) hints.ai_socktype = SOCK_STREAM;
-                else if (strcmp(v, "dgram") == 0) hints.ai_socktype = SOCK_DGRAM;
-                else if (strcmp(v, "raw") == 0) hints.ai_socktype = SOCK_RAW;
-                else usage_error("unknown socket type '%s' (stream, dgram or raw)", v);
-            } else {
-                long n = whole_number(v, 2147483647L);
-                if (strcmp(v, "tcp") == 0) hints.ai_protocol = IPPROTO_TCP;
-                else if (strcmp(v, "udp") == 0) hints.ai_protocol = IPPROTO_UDP;
-                else if (n >= 0) hints.ai_protocol = (int)n;
-                else usage_error("unknown protocol '%s' (tcp, udp or a number)", v);
-            }
-            continue;
-        }
-        usage_error("invalid option '%s'", a);
+        if ((v = option_value(argc, argv, &i, "--family"))) {
+            if (strcmp(v, "inet") == 0) hints.ai_family = AF_INET;
+            else if (strcmp(v, "inet6") == 0) hints.ai_family = AF_INET6;
+            else if (strcmp(v, "unspec") == 0) hints.ai_family = AF_UNSPEC;
+            else usage_error("unknown family '%s' (inet, inet6 or unspec)", v);
+        } else if ((v = option_value(argc, argv, &i, "--socktype"))) {
+            if (strcmp(v, "stream") == 0) hints.ai_socktype = SOCK_STREAM;
+            else if (strcmp(v, "dgram") == 0) hints.ai_socktype = SOCK_DGRAM;
+            else if (strcmp(v, "raw") == 0) hints.ai_socktype = SOCK_RAW;
+            else usage_error("unknown socket type '%s' (stream, dgram or raw)", v);
+        } else if ((v = option_value(argc, argv, &i, "--protocol"))) {
+            long n = whole_number(v, 2147483647L);
+            if (strcmp(v, "tcp") == 0) hints.ai_protocol = IPPROTO_TCP;
+            else if (strcmp(v, "udp") == 0) hints.ai_protocol = IPPROTO_UDP;
+            else if (n >= 0) hints.ai_protocol = (int)n;
+            else usage_error("unknown protocol '%s' (tcp, udp or a number)", v);
+        } else
+            usage_error("invalid option '%s'", argv[i]);
     }
     if (npositional == 0) {
         hints.ai_flags |= AI_CANONNAME;

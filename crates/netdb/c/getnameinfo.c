@@ -40,11 +40,10 @@ int main(int argc, char *argv[])
     handle_help(argc, argv);
     for (int i = 1; i < argc; i++) {
         int matched = 0;
-        if (!options_done && strcmp(argv[i], "--") == 0) {
-            options_done = 1;
+        enum arg_kind kind = arg_kind(argv[i], &options_done);
+        if (kind == ARG_SKIP)
             continue;
-        }
-        if (options_done || argv[i][0] != '-' || argv[i][1] == '\0') {
+        if (kind == ARG_VALUE) {
             if (npositional < 2)
                 positional[npositional] = argv[i];
             npositional++;

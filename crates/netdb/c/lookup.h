@@ -60,9 +60,10 @@ static const char *one_argument(int argc, char *argv[], const char *what)
     int options_done = 0;
     handle_help(argc, argv);
     for (int i = 1; i < argc; i++) {
-        if (!options_done && strcmp(argv[i], "--") == 0)
-            options_done = 1;
-        else if (!options_done && argv[i][0] == '-' && argv[i][1] != '\0')
+        enum arg_kind kind = arg_kind(argv[i], &options_done);
+        if (kind == ARG_SKIP)
+            continue;
+        if (kind == ARG_OPTION)
             usage_error("invalid option '%s'", argv[i]);
         else if (arg != NULL)
             usage_error("at most one %s", what);

@@ -25,22 +25,20 @@ int main(int argc, char *argv[])
 
     handle_help(argc, argv);
     for (int i = 1; i < argc; i++) {
-        if (!options_done && strcmp(argv[i], "--") == 0)
-            options_done = 1;
-        else if (!options_done && strcmp(argv[i], "--proto") == 0) {
-            if (++i == argc)
-                usage_error("missing argument for option '--proto'");
-            proto = argv[i];
-        } else if (!options_done && strcmp(argv[i], "--port") == 0) {
-            if (++i == argc)
-                usage_error("missing argument for option '--port'");
-            port = parse_port(argv[i], 1);
-        } else if (!options_done && argv[i][0] == '-' && argv[i][1] != '\0')
-            usage_error("invalid option '%s'", argv[i]);
-        else if (query != NULL)
-            usage_error("at most one NAME or PORT");
-        else
+        const char *v;
+        enum arg_kind kind = arg_kind(argv[i], &options_done);
+        if (kind == ARG_SKIP)
+            continue;
+        if (kind == ARG_VALUE) {
+            if (query != NULL)
+                usage_error("at most one NAME or PORT");
             query = argv[i];
+        } else if ((v = option_value(argc, argv, &i, "--proto")))
+            proto = v;
+        else if ((v = option_value(argc, argv, &i, "--port")))
+            port = parse_port(v, 1);
+        else
+            usage_error("invalid option '%s'", argv[i]);
     }
     if (query != NULL && port >= 0)
         usage_error("--port filters the list; give it without NAME or PORT");

@@ -727,22 +727,6 @@ static int parse_timeout(const char *text)
     return (int)(s * 1000 + 0.5);
 }
 
-/* An option's value: --name VALUE or --name=VALUE. Returns NULL if argv[*i]
- * is not --name. */
-static const char *option_value(int argc, char *argv[], int *i, const char *name)
-{
-    size_t len = strlen(name);
-    if (strncmp(argv[*i], name, len) != 0)
-        return NULL;
-    if (argv[*i][len] == '=')
-        return argv[*i] + len + 1;
-    if (argv[*i][len] != '\0')
-        return NULL;
-    if (*i + 1 >= argc)
-        usage_error("missing argument for option '%s'", name);
-    return argv[++*i];
-}
-
 /* The command line both twins share (crates/oob/src/options.rs). */
 struct options {
     const char *positional[2];
@@ -759,15 +743,16 @@ struct options {
 static void parse_options(int argc, char *argv[], const char *sw, struct options *o)
 {
     int options_done = 0;
+    enum arg_kind kind;
     memset(o, 0, sizeof *o);
     o->family = -1;
     o->timeout_ms = -1;
     handle_help(argc, argv);
     for (int i = 1; i < argc; i++) {
         const char *v;
-        if (!options_done && strcmp(argv[i], "--") == 0)
-            options_done = 1;
-        else if (options_done || argv[i][0] != '-' || argv[i][1] == '\0') {
+        if ((kind = arg_kind(argv[i], &options_done)) == ARG_SKIP)
+            continue;
+        if (kind == ARG_VALUE) {
             if (o->npositional < 2)
                 o->positional[o->npositional] = argv[i];
             o->npositional++;

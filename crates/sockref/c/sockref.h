@@ -85,6 +85,40 @@ static void handle_help(int argc, char *argv[])
         }
 }
 
+/* The twins' argument loop follows lexopt's rules, as the Rust programs do:
+ * "--" ends the options, a word that does not start with '-' (or is "-"
+ * itself, or comes after "--") is a value, anything else is an option. */
+enum arg_kind { ARG_SKIP, ARG_VALUE, ARG_OPTION };
+
+__attribute__((unused))
+static enum arg_kind arg_kind(const char *arg, int *options_done)
+{
+    if (!*options_done && strcmp(arg, "--") == 0) {
+        *options_done = 1;
+        return ARG_SKIP;
+    }
+    if (*options_done || arg[0] != '-' || arg[1] == '\0')
+        return ARG_VALUE;
+    return ARG_OPTION;
+}
+
+/* An option's value: --name VALUE or --name=VALUE. Returns NULL if argv[*i]
+ * is not --name. */
+__attribute__((unused))
+static const char *option_value(int argc, char *argv[], int *i, const char *name)
+{
+    size_t len = strlen(name);
+    if (strncmp(argv[*i], name, len) != 0)
+        return NULL;
+    if (argv[*i][len] == '=')
+        return argv[*i] + len + 1;
+    if (argv[*i][len] != '\0')
+        return NULL;
+    if (*i + 1 >= argc)
+        usage_error("missing argument for option '%s'", name);
+    return argv[++*i];
+}
+
 /* A port number; 0 only where the program binds. */
 __attribute__((unused))
 static unsigned short parse_port(const char *text, int allow_zero)
