@@ -48,11 +48,20 @@ pub fn build_c_twin(ws: &Workspace, program: &Program) -> Result<(), String> {
 
 /// `crates/<name>/c` folders that hold a header, relative to the root.
 fn c_include_dirs(ws: &Workspace) -> Vec<String> {
-    let mut dirs: Vec<String> = fs::read_dir(ws.root.join("crates"))
+    let folders = |dir: &Path| -> Vec<std::path::PathBuf> {
+        fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect()
+    };
+    let packages = folders(&ws.root.join("crates"))
         .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path().join("c"))
+        .flat_map(|section| folders(&section))
+        .chain(folders(&ws.root.join("lib")));
+    let mut dirs: Vec<String> = packages
+        .map(|p| p.join("c"))
         .filter(|c| {
             fs::read_dir(c)
                 .into_iter()

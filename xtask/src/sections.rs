@@ -118,8 +118,8 @@ pub static SECTIONS: &[Section] = &[
         programs: &[Program {
             package: "byte-order",
             bin: "byte-order",
-            source: "crates/byte-order/src/main.rs",
-            c_twin: "crates/byte-order/c/byte-order.c",
+            source: "crates/byte-order/byte-order/src/main.rs",
+            c_twin: "crates/byte-order/byte-order/c/byte-order.c",
             connects: None,
             cases: &[
                 case("default", &[]),
@@ -141,8 +141,8 @@ pub static SECTIONS: &[Section] = &[
         programs: &[Program {
             package: "addr-convert",
             bin: "addr-convert",
-            source: "crates/addr-convert/src/main.rs",
-            c_twin: "crates/addr-convert/c/addr-convert.c",
+            source: "crates/addr-convert/addr-convert/src/main.rs",
+            c_twin: "crates/addr-convert/addr-convert/c/addr-convert.c",
             connects: None,
             cases: &[
                 case("default", &[]),
@@ -172,8 +172,8 @@ pub static SECTIONS: &[Section] = &[
         programs: &[Program {
             package: "sockets",
             bin: "sockets",
-            source: "crates/sockets/src/main.rs",
-            c_twin: "crates/sockets/c/sockets.c",
+            source: "crates/sockets/sockets/src/main.rs",
+            c_twin: "crates/sockets/sockets/c/sockets.c",
             connects: None,
             cases: &[
                 case("default", &[]),
@@ -184,16 +184,27 @@ pub static SECTIONS: &[Section] = &[
     },
     Section {
         name: "netdb",
-        packages: &["netdb"],
+        packages: &[
+            "netdb",
+            "services",
+            "protocols",
+            "networks",
+            "hosts",
+            "getaddrinfo",
+            "getnameinfo",
+        ],
         chapter: "netdb.md",
-        shared: &["crates/netdb/src/lib.rs", "crates/netdb/c/lookup.h"],
+        shared: &[
+            "crates/netdb/netdb/src/lib.rs",
+            "crates/netdb/netdb/c/lookup.h",
+        ],
         interop: &[],
         programs: &[
             Program {
-                package: "netdb",
+                package: "services",
                 bin: "services",
-                source: "crates/netdb/src/bin/services.rs",
-                c_twin: "crates/netdb/c/services.c",
+                source: "crates/netdb/services/src/main.rs",
+                c_twin: "crates/netdb/services/c/services.c",
                 connects: None,
                 cases: &[
                     case("tcpmux", &["tcpmux"]),
@@ -208,10 +219,10 @@ pub static SECTIONS: &[Section] = &[
                 ],
             },
             Program {
-                package: "netdb",
+                package: "protocols",
                 bin: "protocols",
-                source: "crates/netdb/src/bin/protocols.rs",
-                c_twin: "crates/netdb/c/protocols.c",
+                source: "crates/netdb/protocols/src/main.rs",
+                c_twin: "crates/netdb/protocols/c/protocols.c",
                 connects: None,
                 cases: &[
                     case("tcp", &["tcp"]),
@@ -221,10 +232,10 @@ pub static SECTIONS: &[Section] = &[
                 ],
             },
             Program {
-                package: "netdb",
+                package: "networks",
                 bin: "networks",
-                source: "crates/netdb/src/bin/networks.rs",
-                c_twin: "crates/netdb/c/networks.c",
+                source: "crates/netdb/networks/src/main.rs",
+                c_twin: "crates/netdb/networks/c/networks.c",
                 connects: None,
                 cases: &[
                     case("all", &[]),
@@ -234,10 +245,10 @@ pub static SECTIONS: &[Section] = &[
                 ],
             },
             Program {
-                package: "netdb",
+                package: "hosts",
                 bin: "hosts",
-                source: "crates/netdb/src/bin/hosts.rs",
-                c_twin: "crates/netdb/c/hosts.c",
+                source: "crates/netdb/hosts/src/main.rs",
+                c_twin: "crates/netdb/hosts/c/hosts.c",
                 connects: None,
                 cases: &[
                     case("localhost", &["localhost"]),
@@ -246,10 +257,10 @@ pub static SECTIONS: &[Section] = &[
                 ],
             },
             Program {
-                package: "netdb",
+                package: "getaddrinfo",
                 bin: "getaddrinfo",
-                source: "crates/netdb/src/bin/getaddrinfo.rs",
-                c_twin: "crates/netdb/c/getaddrinfo.c",
+                source: "crates/netdb/getaddrinfo/src/main.rs",
+                c_twin: "crates/netdb/getaddrinfo/c/getaddrinfo.c",
                 connects: None,
                 cases: &[
                     case("default", &[]),
@@ -271,10 +282,10 @@ pub static SECTIONS: &[Section] = &[
                 ],
             },
             Program {
-                package: "netdb",
+                package: "getnameinfo",
                 bin: "getnameinfo",
-                source: "crates/netdb/src/bin/getnameinfo.rs",
-                c_twin: "crates/netdb/c/getnameinfo.c",
+                source: "crates/netdb/getnameinfo/src/main.rs",
+                c_twin: "crates/netdb/getnameinfo/c/getnameinfo.c",
                 connects: None,
                 cases: &[
                     case("default", &[]),
@@ -295,16 +306,16 @@ pub static SECTIONS: &[Section] = &[
         packages: &["initserver", "connect-retry"],
         chapter: "connect.md",
         shared: &[
-            "crates/initserver/src/lib.rs",
-            "crates/initserver/c/initserver.h",
-            "crates/connect-retry/src/lib.rs",
+            "crates/connect/initserver/src/lib.rs",
+            "crates/connect/initserver/c/initserver.h",
+            "crates/connect/connect-retry/src/lib.rs",
         ],
         programs: &[
             Program {
                 package: "initserver",
                 bin: "initserver",
-                source: "crates/initserver/src/main.rs",
-                c_twin: "crates/initserver/c/initserver.c",
+                source: "crates/connect/initserver/src/main.rs",
+                c_twin: "crates/connect/initserver/c/initserver.c",
                 connects: None,
                 cases: &[
                     case("default", &[]),
@@ -318,8 +329,8 @@ pub static SECTIONS: &[Section] = &[
             Program {
                 package: "connect-retry",
                 bin: "connect-retry",
-                source: "crates/connect-retry/src/main.rs",
-                c_twin: "crates/connect-retry/c/connect-retry.c",
+                source: "crates/connect/connect-retry/src/main.rs",
+                c_twin: "crates/connect/connect-retry/c/connect-retry.c",
                 connects: Some(&["--initial", "0.01", "--max-attempts", "3", "--jitter", "5"]),
                 cases: &[
                     case("default", &[]),
@@ -340,40 +351,40 @@ pub static SECTIONS: &[Section] = &[
     },
     Section {
         name: "data-transfer",
-        packages: &["data-transfer"],
+        packages: &["flags", "datagrams", "partial-writes", "msg"],
         chapter: "data-transfer.md",
         shared: &[],
         interop: &[],
         programs: &[
             Program {
-                package: "data-transfer",
+                package: "flags",
                 bin: "flags",
-                source: "crates/data-transfer/src/bin/flags.rs",
-                c_twin: "crates/data-transfer/c/flags.c",
+                source: "crates/data-transfer/flags/src/main.rs",
+                c_twin: "crates/data-transfer/flags/c/flags.c",
                 connects: None,
                 cases: &[case("default", &[]), parity("extra", &["extra"])],
             },
             Program {
-                package: "data-transfer",
+                package: "datagrams",
                 bin: "datagrams",
-                source: "crates/data-transfer/src/bin/datagrams.rs",
-                c_twin: "crates/data-transfer/c/datagrams.c",
+                source: "crates/data-transfer/datagrams/src/main.rs",
+                c_twin: "crates/data-transfer/datagrams/c/datagrams.c",
                 connects: None,
                 cases: &[case("default", &[]), parity("extra", &["extra"])],
             },
             Program {
-                package: "data-transfer",
+                package: "partial-writes",
                 bin: "partial-writes",
-                source: "crates/data-transfer/src/bin/partial-writes.rs",
-                c_twin: "crates/data-transfer/c/partial-writes.c",
+                source: "crates/data-transfer/partial-writes/src/main.rs",
+                c_twin: "crates/data-transfer/partial-writes/c/partial-writes.c",
                 connects: None,
                 cases: &[case("default", &[]), parity("extra", &["extra"])],
             },
             Program {
-                package: "data-transfer",
+                package: "msg",
                 bin: "msg",
-                source: "crates/data-transfer/src/bin/msg.rs",
-                c_twin: "crates/data-transfer/c/msg.c",
+                source: "crates/data-transfer/msg/src/main.rs",
+                c_twin: "crates/data-transfer/msg/c/msg.c",
                 connects: None,
                 cases: &[case("default", &[]), parity("extra", &["extra"])],
             },
@@ -388,8 +399,8 @@ pub static SECTIONS: &[Section] = &[
         programs: &[Program {
             package: "sockopt",
             bin: "sockopt",
-            source: "crates/sockopt/src/main.rs",
-            c_twin: "crates/sockopt/c/sockopt.c",
+            source: "crates/sockopt/sockopt/src/main.rs",
+            c_twin: "crates/sockopt/sockopt/c/sockopt.c",
             connects: None,
             cases: &[case("default", &[]), parity("extra", &["extra"])],
         }],
@@ -399,19 +410,19 @@ pub static SECTIONS: &[Section] = &[
         packages: &["oob", "oob-send", "oob-recv"],
         chapter: "oob.md",
         shared: &[
-            "crates/oob/src/urgent.rs",
-            "crates/oob/src/sender.rs",
-            "crates/oob/src/receiver.rs",
-            "crates/oob/src/sigurg.rs",
-            "crates/oob/src/pace.rs",
-            "crates/oob/c/oob.h",
+            "crates/oob/oob/src/urgent.rs",
+            "crates/oob/oob/src/sender.rs",
+            "crates/oob/oob/src/receiver.rs",
+            "crates/oob/oob/src/sigurg.rs",
+            "crates/oob/oob/src/pace.rs",
+            "crates/oob/oob/c/oob.h",
         ],
         programs: &[
             Program {
                 package: "oob-send",
                 bin: "oob-send",
-                source: "crates/oob-send/src/main.rs",
-                c_twin: "crates/oob-send/c/oob-send.c",
+                source: "crates/oob/oob-send/src/main.rs",
+                c_twin: "crates/oob/oob-send/c/oob-send.c",
                 connects: Some(&[]),
                 cases: &[
                     case("default", &[]),
@@ -437,8 +448,8 @@ pub static SECTIONS: &[Section] = &[
             Program {
                 package: "oob-recv",
                 bin: "oob-recv",
-                source: "crates/oob-recv/src/main.rs",
-                c_twin: "crates/oob-recv/c/oob-recv.c",
+                source: "crates/oob/oob-recv/src/main.rs",
+                c_twin: "crates/oob/oob-recv/c/oob-recv.c",
                 connects: None,
                 cases: &[
                     case("default", &[]),

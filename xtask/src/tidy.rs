@@ -14,9 +14,16 @@ fn root() -> PathBuf {
 }
 
 fn crate_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = fs::read_dir(root().join("crates"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    let folders = |dir: PathBuf| -> Vec<PathBuf> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
+    };
+    let mut dirs: Vec<PathBuf> = folders(root().join("crates"))
+        .into_iter()
+        .flat_map(folders)
+        .chain(folders(root().join("lib")))
         .filter(|p| p.join("Cargo.toml").is_file())
         .collect();
     dirs.sort();

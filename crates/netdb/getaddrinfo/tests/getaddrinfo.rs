@@ -1,0 +1,36 @@
+//! The getaddrinfo program against glibc: results, EAI errors and usage errors.
+
+use sockref::testing::{assert_runtime_error, assert_usage_error, stdout_of};
+
+const BIN: &str = env!("CARGO_BIN_EXE_getaddrinfo");
+
+#[test]
+fn the_program_prints_what_glibc_says() {
+    let out = stdout_of(BIN, &["localhost", "nfs", "--canonname"]);
+    assert!(
+        out.starts_with("getaddrinfo(\"localhost\", \"nfs\", AI_CANONNAME): 2 result(s)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("canonname localhost  address 127.0.0.1  port 2049"),
+        "{out}"
+    );
+}
+
+#[test]
+fn lookup_failures_name_the_eai_code_and_glibcs_text() {
+    let line = assert_runtime_error(BIN, &["localhost", "no-such-service"]);
+    assert_eq!(
+        line,
+        "error: getaddrinfo(\"localhost\", \"no-such-service\", 0): EAI_SERVICE (Servname not supported for ai_socktype)"
+    );
+    let line = assert_runtime_error(BIN, &["not.numeric", "80", "--numeric-host"]);
+    assert!(line.contains("EAI_NONAME"), "{line}");
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    assert_usage_error(BIN, &["--frob"]);
+    assert_usage_error(BIN, &["localhost", "--socktype", "carrier-pigeon"]);
+    assert_usage_error(BIN, &["-", "-"]);
+}

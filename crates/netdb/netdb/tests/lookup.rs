@@ -1,0 +1,105 @@
+//! getaddrinfo and getnameinfo, through dns-lookup (the programs have
+//! their own tests). Only `localhost`, numeric addresses and reverse lookups of
+//! 127.0.0.1: nothing here sends a DNS query.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use dns_lookup::{AddrInfo, AddrInfoHints, getaddrinfo, getnameinfo};
+
+fn lookup(host: Option<&str>, service: Option<&str>, flags: i32) -> Result<Vec<AddrInfo>, i32> {
+    let hints = AddrInfoHints {
+        flags,
+        ..AddrInfoHints::default()
+    };
+    getaddrinfo(host, service, Some(hints))
+        .map_err(|e| e.error_num())
+        .map(|it| it.collect::<Result<Vec<_>, _>>().unwrap())
+}
+
+#[test]
+fn localhost_http_is_one_stream_result_with_the_canonical_name() {
+    let r = lookup(Some("localhost"), Some("http"), libc::AI_CANONNAME).unwrap();
+    assert_eq!(r.len(), 1, "http is tcp-only in /etc/services: {r:?}");
+    assert_eq!(r[0].socktype, libc::SOCK_STREAM);
+    assert_eq!(
+        r[0].sockaddr,
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 80)
+    );
+    assert_eq!(r[0].canonname.as_deref(), Some("localhost"));
+}
+
+#[test]
+fn localhost_nfs_is_stream_and_dgram_with_the_canonical_name_on_the_first_only() {
+    let r = lookup(Some("localhost"), Some("nfs"), libc::AI_CANONNAME).unwrap();
+    let types: Vec<i32> = r.iter().map(|a| a.socktype).collect();
+    assert_eq!(types, [libc::SOCK_STREAM, libc::SOCK_DGRAM]);
+    assert!(r.iter().all(|a| a.sockaddr.port() == 2049));
+    assert_eq!(r[0].canonname.as_deref(), Some("localhost"));
+    assert_eq!(r[1].canonname, None);
+}
+
+#[test]
+fn a_passive_lookup_without_a_host_gives_the_wildcard_addresses() {
+    let r = lookup(None, Some("http"), libc::AI_PASSIVE).unwrap();
+    let addrs: Vec<String> = r.iter().map(|a| a.sockaddr.to_string()).collect();
+    assert_eq!(addrs, ["0.0.0.0:80", "[::]:80"]);
+}
+
+#[test]
+fn an_unknown_service_is_eai_service() {
+    assert_eq!(
+        lookup(Some("localhost"), Some("no-such-service"), 0).unwrap_err(),
+        libc::EAI_SERVICE
+    );
+    assert_eq!(
+        sockref::ffi::gai_strerror(libc::EAI_SERVICE),
+        "Servname not supported for ai_socktype"
+    );
+}
+
+#[test]
+fn a_name_with_ai_numerichost_is_eai_noname_without_a_query() {
+    assert_eq!(
+        lookup(Some("localhost"), None, libc::AI_NUMERICHOST).unwrap_err(),
+        libc::EAI_NONAME
+    );
+}
+
+#[test]
+fn dns_lookup_4_reports_no_ai_flags() {
+    // glibc copies the hint flags into each result (the C twin prints
+    // them); dns-lookup 4 does not pass them on. If this starts failing,
+    // the getaddrinfo program can print ai.flags alone.
+    let r = lookup(Some("localhost"), Some("http"), libc::AI_CANONNAME).unwrap();
+    assert_eq!(r[0].flags, 0);
+}
+
+#[test]
+fn getnameinfo_of_127_0_0_1_with_and_without_numeric_flags() {
+    let http = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 80);
+    assert_eq!(
+        getnameinfo(&http, 0).unwrap(),
+        ("localhost".into(), "http".into())
+    );
+    let numeric = libc::NI_NUMERICHOST | libc::NI_NUMERICSERV;
+    assert_eq!(
+        getnameinfo(&http, numeric).unwrap(),
+        ("127.0.0.1".into(), "80".into())
+    );
+    let nfs = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 2049);
+    assert_eq!(getnameinfo(&nfs, libc::NI_DGRAM).unwrap().1, "nfs");
+}
+
+#[test]
+fn std_to_socket_addrs_takes_no_service_names() {
+    use std::net::ToSocketAddrs;
+    assert!(
+        "localhost:http".to_socket_addrs().is_err(),
+        "a service name is not a port"
+    );
+    let addrs: Vec<SocketAddr> = ("localhost", 80).to_socket_addrs().unwrap().collect();
+    assert_eq!(
+        addrs,
+        [SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 80)]
+    );
+}
