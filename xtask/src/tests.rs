@@ -22,7 +22,7 @@ impl Scratch {
         fs::create_dir_all(root.join("book/src/output")).unwrap();
         fs::create_dir_all(root.join("target/debug")).unwrap();
         fs::create_dir_all(root.join("target/c-twins")).unwrap();
-        fs::create_dir_all(root.join("crates/demo/src")).unwrap();
+        fs::create_dir_all(root.join("crates/demo/demo/src")).unwrap();
         Scratch {
             ws: Workspace {
                 target: root.join("target"),
@@ -50,19 +50,14 @@ impl Drop for Scratch {
     }
 }
 
-static CASE: Case = Case {
-    name: "default",
-    args: &[],
-    recorded: true,
-};
-static DEMO: Program = Program {
-    package: "demo",
-    bin: "demo",
-    source: "crates/demo/src/main.rs",
-    c_twin: "crates/demo/c/demo.c",
-    connects: None,
-    cases: &[],
-};
+fn case() -> Case {
+    Case::new("default", &[], true)
+}
+
+/// The program `demo` of a section folder `crates/demo`.
+fn demo() -> Program {
+    Program::new("crates/demo", "demo")
+}
 
 #[test]
 fn a_recorded_output_edited_by_hand_fails_naming_the_file() {
@@ -76,13 +71,13 @@ fn a_recorded_output_edited_by_hand_fails_naming_the_file() {
         "book/src/output/demo-default.txt",
         "$ cargo run -q -p demo\nlistening on 127.0.0.1:5555\nhello\n",
     );
-    check_recorded(&s.ws, &DEMO, &CASE).unwrap();
+    check_recorded(&s.ws, &demo(), &case()).unwrap();
     // The same recording, edited by hand.
     s.write(
         "book/src/output/demo-default.txt",
         "$ cargo run -q -p demo\nlistening on 127.0.0.1:5555\nhello!\n",
     );
-    let err = check_recorded(&s.ws, &DEMO, &CASE).unwrap_err();
+    let err = check_recorded(&s.ws, &demo(), &case()).unwrap_err();
     assert!(
         err.contains("book/src/output/demo-default.txt does not match a fresh run"),
         "{err}"
@@ -98,11 +93,13 @@ fn a_c_twin_printing_one_character_differently_fails() {
         "got 5 bytes\\n  std::net only in Rust\\n",
     );
     s.script(&s.ws.c_binary("demo"), "got 5 bytes\\n");
-    check_parity(&s.ws, &DEMO, &CASE).unwrap();
+    check_parity(&s.ws, &demo(), &case()).unwrap();
     s.script(&s.ws.c_binary("demo"), "got 5 bytez\\n");
-    let err = check_parity(&s.ws, &DEMO, &CASE).unwrap_err();
+    let err = check_parity(&s.ws, &demo(), &case()).unwrap_err();
     assert!(
-        err.contains("crates/demo/c/demo.c differs from crates/demo/src/main.rs on stdout"),
+        err.contains(
+            "crates/demo/demo/c/demo.c differs from crates/demo/demo/src/main.rs on stdout"
+        ),
         "{err}"
     );
     assert!(err.contains("bytez"), "{err}");
@@ -112,19 +109,19 @@ fn a_c_twin_printing_one_character_differently_fails() {
 fn a_removed_anchor_fails_naming_the_chapter_and_the_file() {
     let s = Scratch::new("anchor");
     s.write(
-        "crates/demo/src/main.rs",
+        "crates/demo/demo/src/main.rs",
         "// ANCHOR: main\nfn main() {}\n// ANCHOR_END: main\n",
     );
     let chapter = s.write(
         "book/src/demo.md",
-        "```rust\n{{#include ../../crates/demo/src/main.rs:main}}\n```\n",
+        "```rust\n{{#include ../../crates/demo/demo/src/main.rs:main}}\n```\n",
     );
     check_includes(&s.ws, &chapter).unwrap();
-    s.write("crates/demo/src/main.rs", "fn main() {}\n");
+    s.write("crates/demo/demo/src/main.rs", "fn main() {}\n");
     let err = check_includes(&s.ws, &chapter).unwrap_err();
     assert_eq!(
         err,
-        "book/src/demo.md:2: anchor 'main' is not defined in crates/demo/src/main.rs"
+        "book/src/demo.md:2: anchor 'main' is not defined in crates/demo/demo/src/main.rs"
     );
 }
 
@@ -142,13 +139,15 @@ fn an_include_of_a_missing_file_fails_naming_the_chapter_and_the_file() {
     );
 }
 
-static PAIR: crate::sections::Interop = crate::sections::Interop {
-    name: "demo",
-    receiver: "demo-recv",
-    receiver_args: &[],
-    sender: "demo-send",
-    sender_args: &[],
-};
+fn pair() -> crate::sections::Interop {
+    crate::sections::Interop {
+        name: "demo".into(),
+        receiver: "demo-recv".into(),
+        receiver_args: Vec::new(),
+        sender: "demo-send".into(),
+        sender_args: Vec::new(),
+    }
+}
 
 #[test]
 fn interop_compares_every_pairing_and_catches_a_differing_receiver() {
@@ -158,12 +157,12 @@ fn interop_compares_every_pairing_and_catches_a_differing_receiver() {
     }
     s.script(&s.ws.rust_binary("demo-send"), "connected\\n");
     s.script(&s.ws.c_binary("demo-send"), "connected\\n");
-    crate::programs::check_interop(&s.ws, &PAIR).unwrap();
+    crate::programs::check_interop(&s.ws, &pair()).unwrap();
     s.script(
         &s.ws.c_binary("demo-recv"),
         "listening on 127.0.0.1:4343\\ngot 6 bytes\\n",
     );
-    let err = crate::programs::check_interop(&s.ws, &PAIR).unwrap_err();
+    let err = crate::programs::check_interop(&s.ws, &pair()).unwrap_err();
     assert!(err.contains("the receiver transcript differs"), "{err}");
     assert!(err.contains("got 6 bytes"), "{err}");
 }
