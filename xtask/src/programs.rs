@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use sockref::Error;
-use sockref::testing::run_bounded;
+use sockref::testing::{GroupChild, run_bounded};
 
 use crate::Workspace;
 use crate::normalize::{normalize, without_rust_only_lines};
@@ -251,16 +251,18 @@ fn run_pair(
     interop: &Interop,
     ip: &str,
 ) -> Result<PairRun, String> {
-    let mut child = Command::new(receiver)
+    let mut start = Command::new(receiver);
+    start
         .args([ip, "0"])
         .args(&interop.receiver_args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .stderr(Stdio::piped());
+    // Killed with everything it forked on every way out of this function.
+    let mut group = GroupChild::spawn(start)
         .map_err(|e| format!("cannot start {}: {e}", receiver.display()))?;
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut stderr = child.stderr.take().expect("piped stderr");
+    let stdout = group.child.stdout.take().expect("piped stdout");
+    let mut stderr = group.child.stderr.take().expect("piped stderr");
     // The reader passes on each line as it comes (the first names the
     // port), then the whole transcript once the receiver closes its output.
     let (lines_tx, lines_rx) = mpsc::channel();
@@ -276,14 +278,9 @@ fn run_pair(
         let _ = stderr.read_to_string(&mut err);
         let _ = done_tx.send(all + &err);
     });
-    let kill = |child: &mut std::process::Child| {
-        let _ = child.kill();
-        let _ = child.wait();
-    };
     let first = match lines_rx.recv_timeout(RUN_LIMIT) {
         Ok(line) => line,
         Err(_) => {
-            kill(&mut child);
             return Err(format!(
                 "{} printed no 'listening on' line",
                 receiver.display()
@@ -296,7 +293,6 @@ fn run_pair(
         .find_map(|w| w.parse::<std::net::SocketAddr>().ok())
         .map(|a| a.port().to_string());
     let Some(port) = port else {
-        kill(&mut child);
         return Err(format!(
             "{} printed '{first}', not 'listening on IP:PORT'",
             receiver.display()
@@ -308,9 +304,9 @@ fn run_pair(
         .map_err(|e| format!("cannot run {}: {e}", sender.display()))?;
     let received = done_rx.recv_timeout(RUN_LIMIT);
     if received.is_err() {
-        kill(&mut child);
+        group.kill_group();
     }
-    let status = child.wait().ok().and_then(|s| s.code());
+    let status = group.child.wait().ok().and_then(|s| s.code());
     let (Ok(received), false) = (received, sent.timed_out) else {
         return Err(format!(
             "{} or {} did not finish within {RUN_LIMIT:?}",
