@@ -6,17 +6,13 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
 
 use sockref::Error;
-use sockref::testing::{GroupChild, run_bounded};
+use sockref::testing::{GroupChild, RUN_LIMIT, run_bounded};
 
 use crate::Workspace;
 use crate::normalize::{normalize, without_rust_only_lines};
 use crate::sections::{self, Case, Interop, Program, Section};
-
-/// No single run of a program may take longer than this.
-pub const RUN_LIMIT: Duration = Duration::from_secs(30);
 
 /// The C compiler and the flags every twin must pass.
 pub const CC_FLAGS: &[&str] = &["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-pthread"];

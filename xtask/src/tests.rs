@@ -166,3 +166,91 @@ fn interop_compares_every_pairing_and_catches_a_differing_receiver() {
     assert!(err.contains("the receiver transcript differs"), "{err}");
     assert!(err.contains("got 6 bytes"), "{err}");
 }
+
+/// A scratch workspace holding one new section, `demo`, as a contributor
+/// would add it: a folder with a manifest and a program package, a chapter,
+/// and its line in SUMMARY.md. Nothing else is edited.
+fn planted_section(tag: &str) -> Scratch {
+    let s = Scratch::new(tag);
+    fs::create_dir_all(s.ws.root.join("crates/demo/demo/c")).unwrap();
+    s.write(
+        "book/book.toml",
+        "[book]\ntitle = \"t\"\n[build]\ncreate-missing = false\n",
+    );
+    s.write("book/src/SUMMARY.md", "# Summary\n\n- [Demo](demo.md)\n");
+    s.write(
+        "book/src/demo.md",
+        "# Demo\n\n```rust\n{{#include ../../crates/demo/demo/src/main.rs}}\n```\n\n```c\n{{#include ../../crates/demo/demo/c/demo.c}}\n```\n\n```console\n{{#include output/demo-default.txt}}\n```\n",
+    );
+    s.write(
+        "crates/demo/section.toml",
+        "title = \"Demo\"\nsummary = \"a planted section\"\nchapter = \"demo.md\"\ntextbook = [\"APUE 16.1\"]\n\n[[program]]\nname = \"demo\"\nrecord = [{ case = \"default\" }]\nparity = [{ case = \"extra\", args = [\"x\"] }]\n",
+    );
+    s.write(
+        "crates/demo/demo/Cargo.toml",
+        "[package]\nname = \"demo\"\n",
+    );
+    s.write("crates/demo/demo/src/main.rs", "fn main() {}\n");
+    s.write(
+        "crates/demo/demo/c/demo.c",
+        "int main(void) { return 0; }\n",
+    );
+    s.script(&s.ws.rust_binary("demo"), "hello\\n");
+    s.script(&s.ws.c_binary("demo"), "hello\\n");
+    s.write(
+        "book/src/output/demo-default.txt",
+        "$ cargo run -q -p demo\nhello\n",
+    );
+    s
+}
+
+#[test]
+fn a_new_section_folder_is_graded_with_no_other_edit() {
+    let s = planted_section("planted");
+    let chapters = crate::book::chapters(&s.ws).unwrap();
+    let sections = crate::sections::load(&s.ws.root, &chapters).unwrap();
+    assert_eq!(sections.len(), 1);
+    let demo = &sections[0];
+    assert_eq!(demo.packages, ["demo"]);
+    let program = &demo.programs[0];
+    assert_eq!(program.source, "crates/demo/demo/src/main.rs");
+    assert_eq!(program.c_twin, "crates/demo/demo/c/demo.c");
+    for case in &program.cases {
+        check_parity(&s.ws, program, case).unwrap();
+        if case.recorded {
+            check_recorded(&s.ws, program, case).unwrap();
+        }
+    }
+    let included = crate::book::included_files(&s.ws).unwrap();
+    assert!(included.contains(&s.ws.root.join(&program.source)));
+    check_includes(&s.ws, &s.ws.root.join("book/src/demo.md")).unwrap();
+}
+
+#[test]
+fn a_section_whose_chapter_is_not_in_summary_md_is_named() {
+    let s = planted_section("no-chapter");
+    s.write("book/src/SUMMARY.md", "# Summary\n");
+    let chapters = crate::book::chapters(&s.ws).unwrap();
+    let err = crate::sections::load(&s.ws.root, &chapters).unwrap_err();
+    assert_eq!(
+        err,
+        "book/src/SUMMARY.md does not list demo.md, the chapter of section demo (crates/demo/section.toml)"
+    );
+}
+
+#[test]
+fn a_program_the_manifest_does_not_name_is_named() {
+    let s = planted_section("stray-program");
+    fs::create_dir_all(s.ws.root.join("crates/demo/other/src")).unwrap();
+    s.write(
+        "crates/demo/other/Cargo.toml",
+        "[package]\nname = \"other\"\n",
+    );
+    s.write("crates/demo/other/src/main.rs", "fn main() {}\n");
+    let chapters = crate::book::chapters(&s.ws).unwrap();
+    let err = crate::sections::load(&s.ws.root, &chapters).unwrap_err();
+    assert_eq!(
+        err,
+        "crates/demo/section.toml: crates/demo/other is a program, but no [[program]] is named \"other\""
+    );
+}

@@ -6,7 +6,9 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-/// How long any one program run in a test may take.
+/// How long any one run of a program may take, in a test or in the xtask
+/// (the C compiler included): programs end in well under a second, so
+/// reaching it means a hang.
 pub const RUN_LIMIT: Duration = Duration::from_secs(20);
 
 /// What a bounded run produced.
