@@ -333,40 +333,58 @@ pub fn serve(ws: &Workspace, port: u16) -> Result<(), Error> {
     let server = Server::bind((Ipv4Addr::LOCALHOST, port))
         .map_err(|e| Error::runtime(format!("bind to 127.0.0.1:{port}: {e}")))?;
     println!("serving the book on {} (Ctrl-C stops)", server.url());
-    server.run(&root);
-    Ok(())
+    server.run(&root).map_err(Error::runtime)
 }
 
-/// A static-file server for the built book, on tiny_http: each connection
-/// is read on its own thread, so an idle client blocks nobody, and each
-/// request is answered on a thread of its own.
+/// A static-file server for the built book, on hyper: every connection
+/// is a task of its own, so an idle keep-alive connection blocks nobody.
+/// (tiny_http was tried first: its thread pool hands a new connection to
+/// a thread that may be parked on another client's idle keep-alive
+/// socket, and Chromium's page loads stalled for a minute now and then.)
 pub struct Server {
-    http: Arc<tiny_http::Server>,
+    listener: std::net::TcpListener,
 }
 
 impl Server {
     pub fn bind(addr: (Ipv4Addr, u16)) -> Result<Self, String> {
-        let http = tiny_http::Server::http(addr).map_err(|e| e.to_string())?;
-        Ok(Server {
-            http: Arc::new(http),
-        })
+        let listener = std::net::TcpListener::bind(addr).map_err(|e| e.to_string())?;
+        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+        Ok(Server { listener })
     }
 
     pub fn url(&self) -> String {
-        match self.http.server_addr() {
-            tiny_http::ListenAddr::IP(addr) => format!("http://{addr}"),
-            other => format!("http://{other}"),
+        match self.listener.local_addr() {
+            Ok(addr) => format!("http://{addr}"),
+            Err(e) => format!("http://(unknown: {e})"),
         }
     }
 
     /// Serves files of `root` until the process ends.
-    pub fn run(&self, root: &Path) {
-        for request in self.http.incoming_requests() {
-            let root = root.to_path_buf();
-            std::thread::spawn(move || {
-                let _ = answer(&root, request);
-            });
-        }
+    pub fn run(self, root: &Path) -> Result<(), String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("a tokio runtime: {e}"))?;
+        let root = Arc::new(root.to_path_buf());
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(self.listener)
+                .map_err(|e| format!("listen: {e}"))?;
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let root = Arc::clone(&root);
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        let root = Arc::clone(&root);
+                        async move { Ok::<_, std::convert::Infallible>(answer(&root, &request)) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        })
     }
 
     /// Serves files of `root` on a thread of its own.
@@ -376,8 +394,11 @@ impl Server {
 }
 
 /// One GET: the file, or the book's own 404 page with status 404.
-fn answer(root: &Path, request: tiny_http::Request) -> std::io::Result<()> {
-    let path = request.url().split(['?', '#']).next().unwrap_or("/");
+fn answer<B>(
+    root: &Path,
+    request: &hyper::Request<B>,
+) -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
+    let path = request.uri().path();
     let mut file = root.to_path_buf();
     for part in path
         .split('/')
@@ -394,13 +415,11 @@ fn answer(root: &Path, request: tiny_http::Request) -> std::io::Result<()> {
         (404, root.join("404.html"))
     };
     let body = fs::read(&file).unwrap_or_else(|_| b"not found".to_vec());
-    let header =
-        tiny_http::Header::from_bytes("Content-Type", content_type(&file)).expect("a valid header");
-    request.respond(
-        tiny_http::Response::from_data(body)
-            .with_status_code(status)
-            .with_header(header),
-    )
+    hyper::Response::builder()
+        .status(status)
+        .header("Content-Type", content_type(&file))
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+        .expect("a valid response")
 }
 
 fn percent_decode(part: &str) -> String {

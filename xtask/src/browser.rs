@@ -1,21 +1,30 @@
 //! `cargo xtask book-test`: the built book in a real browser.
 //!
 //! The book is served on 127.0.0.1 (any free port) and Debian's headless
-//! Chromium loads every chapter of SUMMARY.md: the page must render (its
-//! DOM has the chapter and its code blocks, no include left unexpanded),
-//! print no console error, and leave a screenshot under
-//! `target/book-test/` for a person to look at. The search box must find
+//! Chromium, driven through ChromeDriver by the WebDriver client
+//! fantoccini, loads every chapter of SUMMARY.md in one browser session:
+//! the page must render (its DOM has the chapter and its code blocks, no
+//! include left unexpanded, every recorded output on the page) and log no
+//! console error, and again in the `navy` theme. `cargo xtask book-test`
+//! also leaves three full-page screenshots of each chapter under
+//! `target/book-test/`, for a person to look at: at 1280 px, at a phone's
+//! 390 px, and at 1280 px in the `navy` theme (check-all's browser stage
+//! runs the same checks without them, to stay within its time budget). The search box must find
 //! `sockatmark` and `connect_retry` (mdBook fills it from `?search=`).
 //! Internal links are checked on the HTML by the `links` stage.
 
+use std::io::{BufRead, BufReader};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
 use regex::Regex;
-use sockref::testing::run_bounded;
+use serde_json::{Value, json};
+use sockref::testing::GroupChild;
 
 use crate::Workspace;
 use crate::book;
@@ -23,18 +32,29 @@ use crate::book;
 /// What to install where the browser is missing.
 pub const INSTALL: &str = "apt-get install chromium chromium-driver";
 
-const LIMIT: Duration = Duration::from_secs(60);
+/// The whole browser run, every page and search, ends within this.
+const LIMIT: Duration = Duration::from_secs(120);
 
-/// The Chromium binary, if installed.
-pub fn chromium() -> Option<PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-}
+/// The widths a reader sees the book at: a laptop and a phone.
+const DESKTOP: (u32, u32) = (1280, 900);
+const PHONE: (u32, u32) = (390, 844);
+
+/// Chromium refuses to make a window taller than this; longer pages are
+/// cut there in the screenshot (the checks still see the whole DOM).
+const TALLEST: u32 = 16_000;
 
 /// One checked page or search: a name and its outcome.
 pub type Check = (String, Result<(), String>);
+
+/// The Chromium binary and its driver, if installed.
+fn installed() -> Option<(PathBuf, PathBuf)> {
+    let browser = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())?;
+    let driver = PathBuf::from("/usr/bin/chromedriver");
+    driver.is_file().then_some((browser, driver))
+}
 
 /// Serves the built book at `dir` on a loopback port, for the rest of the
 /// process's life; returns the base URL.
@@ -46,50 +66,33 @@ fn serve(dir: PathBuf) -> Result<String, String> {
     Ok(url)
 }
 
-/// Runs headless Chromium on `url` with `action` (`--dump-dom`, or
-/// `--screenshot=...`); returns stdout and stderr.
-fn chrome(
-    browser: &Path,
-    profile: &Path,
-    action: &str,
-    url: &str,
-) -> Result<(String, String), String> {
-    let mut cmd = Command::new(browser);
-    cmd.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--enable-logging=stderr",
-        "--v=0",
-        "--window-size=1280,1600",
-        "--virtual-time-budget=3000",
-    ])
-    .arg(format!("--user-data-dir={}", profile.display()))
-    .arg(action)
-    .arg(url);
-    let run =
-        run_bounded(cmd, LIMIT).map_err(|e| format!("cannot run {}: {e}", browser.display()))?;
-    if run.timed_out {
-        return Err(format!("chromium did not finish within {LIMIT:?} on {url}"));
-    }
-    Ok((
-        String::from_utf8_lossy(&run.output.stdout).into_owned(),
-        String::from_utf8_lossy(&run.output.stderr).into_owned(),
-    ))
-}
-
-/// Console messages that are errors: uncaught exceptions and console.error.
-fn console_errors(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .filter(|l| l.contains(":CONSOLE") && (l.contains("Uncaught") || l.contains("rror")))
-        .map(str::to_string)
-        .collect()
+/// Starts ChromeDriver on a free loopback port and waits for its word that
+/// it listens; the returned guard kills it.
+fn start_driver(driver: &Path, log: &Path) -> Result<(GroupChild, String), String> {
+    let port = sockref::peer::closed_port()
+        .map_err(|e| format!("a free port for chromedriver: {e}"))?
+        .port();
+    let mut cmd = Command::new(driver);
+    cmd.arg(format!("--port={port}"))
+        .arg("--allowed-ips=127.0.0.1")
+        .arg(format!("--log-path={}", log.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut group =
+        GroupChild::spawn(cmd).map_err(|e| format!("cannot start {}: {e}", driver.display()))?;
+    let stdout = group.child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("started successfully") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(20))
+        .map_err(|_| format!("{} did not say it was listening", driver.display()))?;
+    Ok((group, format!("http://127.0.0.1:{port}")))
 }
 
 /// The start of each recorded output a chapter includes (`$ cargo run -q
@@ -110,10 +113,15 @@ fn recorded_commands(chapter: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Loads every chapter and runs the searches. `Err` means the test could
-/// not run at all (no browser, no book).
-pub fn book_test(ws: &Workspace) -> Result<Vec<Check>, String> {
-    let browser = chromium().ok_or_else(|| format!("chromium is not installed ({INSTALL})"))?;
+/// Loads every chapter and runs the searches, calling `progress` after
+/// each. `Err` means the test could not run at all (no browser, no book).
+pub fn book_test(
+    ws: &Workspace,
+    screenshots: bool,
+    progress: &dyn Fn(&Check),
+) -> Result<Vec<Check>, String> {
+    let (browser, driver) =
+        installed().ok_or_else(|| format!("chromium is not installed ({INSTALL})"))?;
     let built = ws.target.join("book");
     if !built.join("index.html").is_file() {
         return Err("the book is not built (cargo xtask book)".into());
@@ -121,88 +129,331 @@ pub fn book_test(ws: &Workspace) -> Result<Vec<Check>, String> {
     let out = ws.target.join("book-test");
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let profile = out.join("profile");
+    let _ = std::fs::remove_dir_all(&profile);
     let base = serve(built)?;
-    let mut checks = Vec::new();
+    // The driver's log stays behind for a person to read when a run fails.
+    let (_driver, driver_url) = start_driver(&driver, &out.join("chromedriver.log"))?;
     let src = ws.root.join("book/src");
-    for chapter in book::chapter_paths(ws)? {
-        let rel = chapter
-            .strip_prefix(&src)
-            .unwrap_or(&chapter)
-            .with_extension("html");
-        let page = rel.display().to_string();
-        let url = format!("{base}/{page}");
-        let result = (|| {
-            let (dom, stderr) = chrome(&browser, &profile, "--dump-dom", &url)?;
-            let errors = console_errors(&stderr);
-            if !errors.is_empty() {
-                return Err(format!("console errors:\n{}", errors.join("\n")));
-            }
-            if !dom.contains("<main") || dom.contains("{{#include") {
-                return Err(
-                    "the chapter did not render (no <main>, or an include left unexpanded)".into(),
-                );
-            }
-            let fences =
-                std::fs::read_to_string(&chapter).map_or(0, |md| md.matches("```").count() / 2);
-            let blocks = dom.matches("<pre").count();
-            if blocks < fences {
+    let pages: Vec<(PathBuf, String)> = book::chapter_paths(ws)?
+        .into_iter()
+        .map(|chapter| {
+            let rel = chapter
+                .strip_prefix(&src)
+                .unwrap_or(&chapter)
+                .with_extension("html");
+            (chapter, rel.display().to_string())
+        })
+        .collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("a tokio runtime: {e}"))?;
+    let run = Run {
+        base,
+        out: screenshots.then(|| out.clone()),
+        progress,
+    };
+    let result = runtime.block_on(async {
+        let client = connect(&driver_url, &browser, &profile).await?;
+        let checks = tokio::time::timeout(LIMIT, run.all(&client, &pages)).await;
+        let _ = client.close().await;
+        checks.map_err(|_| format!("the browser run did not finish within {LIMIT:?}"))
+    });
+    let _ = std::fs::remove_dir_all(&profile);
+    result
+}
+
+/// A WebDriver session on headless Chromium that keeps the browser's log.
+async fn connect(driver: &str, browser: &Path, profile: &Path) -> Result<Client, String> {
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:loggingPrefs": { "browser": "ALL" },
+        "goog:chromeOptions": {
+            "binary": browser,
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    });
+    let Value::Object(caps) = caps else {
+        unreachable!("a JSON object literal")
+    };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(driver)
+        .await
+        .map_err(|e| format!("a WebDriver session on chromium: {e}"))
+}
+
+/// ChromeDriver's log of the browser console since the last call.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
+    }
+}
+
+/// A Chrome DevTools command through ChromeDriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp(Value);
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.0.to_string()))
+    }
+}
+
+/// Console messages that are errors (uncaught exceptions, console.error,
+/// failed loads), from the log ChromeDriver returns.
+fn console_errors(log: &Value) -> Vec<String> {
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["level"] == "SEVERE")
+        .map(|entry| entry["message"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+struct Run<'a> {
+    base: String,
+    /// Where screenshots go; `None` takes none (check-all's stage: the
+    /// checks alone take a few seconds, full-page screenshots half a
+    /// second each).
+    out: Option<PathBuf>,
+    progress: &'a dyn Fn(&Check),
+}
+
+impl Run<'_> {
+    async fn all(&self, client: &Client, pages: &[(PathBuf, String)]) -> Vec<Check> {
+        let mut checks = Vec::new();
+        let mut record = |check: Check| {
+            (self.progress)(&check);
+            checks.push(check);
+        };
+        for (chapter, page) in pages {
+            let result = self.page(client, chapter, page).await;
+            record((page.clone(), result));
+        }
+        // The same pages in the navy theme, which mdBook keeps in localStorage.
+        let navy = self.navy(client, pages).await;
+        record(("every page in the navy theme".into(), navy));
+        for term in ["sockatmark", "connect_retry"] {
+            let result = self.search(client, term).await;
+            record((format!("search {term}"), result));
+        }
+        checks
+    }
+
+    async fn page(&self, client: &Client, chapter: &Path, page: &str) -> Result<(), String> {
+        let wd = |e: fantoccini::error::CmdError| format!("webdriver: {e}");
+        client
+            .set_window_size(DESKTOP.0, DESKTOP.1)
+            .await
+            .map_err(wd)?;
+        client
+            .goto(&format!("{}/{page}", self.base))
+            .await
+            .map_err(wd)?;
+        let errors = console_errors(&client.issue_cmd(BrowserLog).await.map_err(wd)?);
+        if !errors.is_empty() {
+            return Err(format!("console errors:\n{}", errors.join("\n")));
+        }
+        let dom = client.source().await.map_err(wd)?;
+        if !dom.contains("<main") || dom.contains("{{#include") {
+            return Err(
+                "the chapter did not render (no <main>, or an include left unexpanded)".into(),
+            );
+        }
+        let fences = std::fs::read_to_string(chapter).map_or(0, |md| md.matches("```").count() / 2);
+        let blocks = dom.matches("<pre").count();
+        if blocks < fences {
+            return Err(format!(
+                "{fences} code blocks in the chapter, {blocks} rendered"
+            ));
+        }
+        let text = client
+            .execute("return document.body.innerText", vec![])
+            .await
+            .map_err(wd)?;
+        let text = text.as_str().unwrap_or_default();
+        for command in recorded_commands(chapter) {
+            if !text.contains(&command) {
                 return Err(format!(
-                    "{fences} code blocks in the chapter, {blocks} rendered"
+                    "the recorded output of `{command}` is not on the page"
                 ));
             }
-            for command in recorded_commands(&chapter) {
-                if !dom.contains(&command) {
-                    return Err(format!(
-                        "the recorded output of `{command}` is not on the page"
-                    ));
-                }
+        }
+        self.screenshot(client, page, DESKTOP.0, "").await?;
+        self.screenshot(client, page, PHONE.0, "-phone").await
+    }
+
+    /// A full-page screenshot at `width` (JPEG: a tall page encodes many
+    /// times faster than as PNG), so figures far down are seen too.
+    async fn screenshot(
+        &self,
+        client: &Client,
+        page: &str,
+        width: u32,
+        suffix: &str,
+    ) -> Result<(), String> {
+        let Some(out) = &self.out else {
+            return Ok(());
+        };
+        let wd = |e: fantoccini::error::CmdError| format!("webdriver: {e}");
+        client.set_window_size(width, PHONE.1).await.map_err(wd)?;
+        let height = client
+            .execute("return document.documentElement.scrollHeight", vec![])
+            .await
+            .map_err(wd)?
+            .as_u64()
+            .unwrap_or(u64::from(DESKTOP.1))
+            .min(u64::from(TALLEST));
+        let shot = client
+            .issue_cmd(Cdp(json!({
+                "cmd": "Page.captureScreenshot",
+                "params": {
+                    "format": "jpeg",
+                    "quality": 70,
+                    "captureBeyondViewport": true,
+                    "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 },
+                },
+            })))
+            .await
+            .map_err(wd)?;
+        let data = shot["data"]
+            .as_str()
+            .ok_or("the screenshot came back without data")?;
+        use base64::Engine as _;
+        let jpeg = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map_err(|e| format!("the screenshot's base64: {e}"))?;
+        let path = out.join(page.replace(".html", &format!("{suffix}.jpg")));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        std::fs::write(&path, jpeg).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    async fn navy(&self, client: &Client, pages: &[(PathBuf, String)]) -> Result<(), String> {
+        let wd = |e: fantoccini::error::CmdError| format!("webdriver: {e}");
+        client
+            .execute("localStorage.setItem('mdbook-theme', 'navy')", vec![])
+            .await
+            .map_err(wd)?;
+        let mut problems = Vec::new();
+        for (_, page) in pages {
+            client
+                .goto(&format!("{}/{page}", self.base))
+                .await
+                .map_err(wd)?;
+            let class = client
+                .execute("return document.documentElement.className", vec![])
+                .await
+                .map_err(wd)?;
+            if !class.as_str().unwrap_or_default().contains("navy") {
+                problems.push(format!("{page}: the navy theme did not apply"));
             }
-            let shot = out.join(rel.with_extension("png"));
-            chrome(
-                &browser,
-                &profile,
-                &format!("--screenshot={}", shot.display()),
-                &url,
-            )?;
-            if !shot.is_file() {
-                return Err(format!("no screenshot was written to {}", shot.display()));
+            let errors = console_errors(&client.issue_cmd(BrowserLog).await.map_err(wd)?);
+            if !errors.is_empty() {
+                problems.push(format!("{page}: console errors: {}", errors.join("; ")));
             }
+            self.screenshot(client, page, DESKTOP.0, "-navy").await?;
+        }
+        client
+            .execute("localStorage.removeItem('mdbook-theme')", vec![])
+            .await
+            .map_err(wd)?;
+        if problems.is_empty() {
             Ok(())
-        })();
-        checks.push((page, result));
+        } else {
+            Err(problems.join("\n"))
+        }
     }
-    static FOUND: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(\d+) search results? for").expect("valid pattern"));
-    for term in ["sockatmark", "connect_retry"] {
-        let url = format!("{base}/index.html?search={term}");
-        let result =
-            chrome(&browser, &profile, "--dump-dom", &url).and_then(|(dom, _)| {
-                match FOUND
-                    .captures(&dom)
-                    .and_then(|c| c[1].parse::<usize>().ok())
-                {
-                    Some(n) if n > 0 => Ok(()),
-                    _ => Err(format!("the search box found nothing for '{term}'")),
-                }
-            });
-        checks.push((format!("search {term}"), result));
+
+    async fn search(&self, client: &Client, term: &str) -> Result<(), String> {
+        static FOUND: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"(\d+) search results? for").expect("valid pattern"));
+        let wd = |e: fantoccini::error::CmdError| format!("webdriver: {e}");
+        client
+            .set_window_size(DESKTOP.0, DESKTOP.1)
+            .await
+            .map_err(wd)?;
+        client
+            .goto(&format!("{}/index.html?search={term}", self.base))
+            .await
+            .map_err(wd)?;
+        // The search index loads after the page: wait for the results
+        // header to say how many it found, within a bound.
+        let header = client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#mdbook-searchresults-header"))
+            .await
+            .map_err(wd)?;
+        for _ in 0..100 {
+            let text = header.text().await.map_err(wd)?;
+            if let Some(n) = FOUND
+                .captures(&text)
+                .and_then(|c| c[1].parse::<usize>().ok())
+            {
+                return if n > 0 {
+                    Ok(())
+                } else {
+                    Err(format!("the search box found nothing for '{term}'"))
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(format!("the search for '{term}' showed no result count"))
     }
-    let _ = std::fs::remove_dir_all(&profile);
-    Ok(checks)
 }
 
 /// `cargo xtask book-test`: builds the book, runs [`book_test`], and
-/// prints one line per page.
+/// prints one line per page as it goes.
 pub fn book_test_command(ws: &Workspace) -> Result<(), sockref::Error> {
     book::build(ws)?;
-    let checks = book_test(ws).map_err(sockref::Error::runtime)?;
-    let failed = checks.iter().filter(|(_, r)| r.is_err()).count();
-    for (name, result) in &checks {
+    let start = std::time::Instant::now();
+    let print = |(name, result): &Check| {
+        let at = start.elapsed().as_secs_f64();
         match result {
-            Ok(()) => println!("ok    {name}"),
-            Err(e) => println!("FAIL  {name}: {e}"),
+            Ok(()) => println!("ok    {name} ({at:.1} s)"),
+            Err(e) => println!("FAIL  {name} ({at:.1} s): {e}"),
         }
-    }
+    };
+    let checks = book_test(ws, true, &print).map_err(sockref::Error::runtime)?;
+    let failed = checks.iter().filter(|(_, r)| r.is_err()).count();
     println!("screenshots in {}", ws.target.join("book-test").display());
     println!("{} passed, {failed} failed", checks.len() - failed);
     if failed > 0 {
@@ -218,9 +469,14 @@ mod tests {
 
     #[test]
     fn console_errors_are_told_from_other_logging() {
-        let stderr = "[1:1:INFO:CONSOLE:1] \"Uncaught Error: boom\", source: x (1)\n\
-                      [1:1:INFO:CONSOLE:2] \"hello\", source: x (2)\n\
-                      [1:1:WARNING:other.cc] Error in something else\n";
-        assert_eq!(console_errors(stderr).len(), 1);
+        let log = json!([
+            { "level": "SEVERE", "message": "http://x/a.js 1:1 Uncaught Error: boom" },
+            { "level": "INFO", "message": "hello" },
+            { "level": "WARNING", "message": "something else" },
+        ]);
+        assert_eq!(
+            console_errors(&log),
+            ["http://x/a.js 1:1 Uncaught Error: boom"]
+        );
     }
 }
