@@ -21,6 +21,45 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* A write to stdout that failed (stdout on a full device, say) must not be
+ * lost: check_stdout() flushes and, if the stream saw an error, reports
+ * "error: write: <reason>" and exits 1, as the Rust programs do. It runs at
+ * exit in every twin (registered before main), and a long-running loop may
+ * call it after each line. */
+static int stdout_errno;        /* errno of the first failed write, if known */
+
+__attribute__((unused))
+static void check_stdout(void)
+{
+    if (fflush(stdout) != 0 && stdout_errno == 0)
+        stdout_errno = errno;
+    if (!ferror(stdout))
+        return;
+    int e = stdout_errno ? stdout_errno : EIO;
+    fprintf(stderr, "error: write: %s (os error %d)\n", strerror(e), e);
+    _Exit(1);
+}
+
+__attribute__((constructor, unused))
+static void check_stdout_at_exit(void)
+{
+    atexit(check_stdout);
+}
+
+/* printf, then check_stdout() at once: for output followed by more calls,
+ * which would otherwise overwrite errno (or, in a server, run for ever
+ * printing into the void). */
+__attribute__((format(printf, 1, 2), unused))
+static void outf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (vprintf(fmt, ap) < 0 && stdout_errno == 0)
+        stdout_errno = errno;
+    va_end(ap);
+    check_stdout();
+}
+
 /* Each twin defines USAGE before including this header. */
 #ifndef USAGE
 #error "define USAGE before including sockref.h"
@@ -80,7 +119,7 @@ static void handle_help(int argc, char *argv[])
 {
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: %s\n", USAGE);
+            outf("usage: %s\n", USAGE);
             exit(0);
         }
 }

@@ -78,10 +78,26 @@ impl<T> Context<T> for nix::Result<T> {
     }
 }
 
+/// Writes to standard output, as [`crate::outln!`] and [`crate::out!`] do:
+/// a failed write (stdout on a full device, say) is a runtime error,
+/// `write: No space left on device (os error 28)`, never a panic.
+pub fn write_out(args: fmt::Arguments<'_>) -> Result<(), Error> {
+    use std::io::Write;
+    std::io::stdout().lock().write_fmt(args).context("write")
+}
+
+/// Flushes standard output; a failed flush is a runtime error, as in
+/// [`write_out`]. [`run`] calls it once the body is done.
+pub fn flush_out() -> Result<(), Error> {
+    use std::io::Write;
+    std::io::stdout().lock().flush().context("write")
+}
+
 /// Runs a program's body and turns its outcome into the exit status.
 ///
 /// Standard output behaves as in C: writing into a closed pipe (`| head`)
-/// ends the program quietly instead of panicking.
+/// ends the program quietly instead of panicking, and a write that fails
+/// otherwise (`>/dev/full`) ends it with `error: write: ...`, exit status 1.
 ///
 /// `-h` or `--help` anywhere before a `--` prints the usage on stdout and
 /// exits 0 without running the body.
@@ -91,11 +107,12 @@ pub fn run(usage: &str, body: impl FnOnce() -> Result<(), Error>) -> ExitCode {
         .skip(1)
         .take_while(|a| a != "--")
         .any(|a| a == "-h" || a == "--help");
-    if help {
-        println!("usage: {usage}");
-        return ExitCode::SUCCESS;
-    }
-    match body() {
+    let outcome = if help {
+        write_out(format_args!("usage: {usage}\n"))
+    } else {
+        body()
+    };
+    match outcome.and_then(|()| flush_out()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -196,9 +213,10 @@ impl Out {
         Out { tag }
     }
 
-    /// Prints one line (stdout is line-buffered, so it shows at once).
-    pub fn line(&self, text: impl fmt::Display) {
-        println!("{}{text}", self.tag);
+    /// Prints one line (stdout is line-buffered, so it shows at once); a
+    /// failed write is an error, as in [`write_out`].
+    pub fn line(&self, text: impl fmt::Display) -> Result<(), Error> {
+        write_out(format_args!("{}{text}\n", self.tag))
     }
 }
 

@@ -21,4 +21,24 @@ pub mod peer;
 pub mod testing;
 
 pub use cli::{Context, Error, Out, run};
+
+/// `println!` that returns a failed write as an [`Error`] instead of
+/// panicking: `outln!("listening on {addr}")?;`.
+#[macro_export]
+macro_rules! outln {
+    () => {
+        $crate::cli::write_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` that returns a failed write as an [`Error`] instead of panicking.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!($($arg)*))
+    };
+}
 pub use lexopt;

@@ -75,7 +75,7 @@ static void serve_stream_client(int listener, int client, int clients, const cha
         call_failed("accept");
     if (getpeername(conn, (struct sockaddr *)&peer, &len) < 0)
         call_failed("getpeername");
-    printf("%sclient %d: %s\n", tag, client, endpoint_text(&peer));
+    outf("%sclient %d: %s\n", tag, client, endpoint_text(&peer));
     status_line(line, sizeof line, client, clients);
     if (send(conn, line, strlen(line), MSG_NOSIGNAL) < 0)
         call_failed("send");
@@ -92,7 +92,7 @@ static void serve_dgram_client(int fd, int client, int clients, const char *tag)
 
     if (recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &len) < 0)
         call_failed("recvfrom");
-    printf("%sclient %d: %s\n", tag, client, endpoint_text(&from));
+    outf("%sclient %d: %s\n", tag, client, endpoint_text(&from));
     status_line(line, sizeof line, client, clients);
     if (sendto(fd, line, strlen(line), 0, (struct sockaddr *)&from, len) < 0)
         call_failed("sendto");

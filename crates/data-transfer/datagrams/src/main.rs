@@ -7,6 +7,7 @@
 //! unconnected socket never hears of it.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::net::{SocketAddr, UdpSocket};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -43,21 +44,21 @@ fn sendto_recvfrom() -> Result<(), Error> {
     client
         .send_to(b"ping", to)
         .context(format!("sendto {to}"))?;
-    println!("client {me}: sendto {to}: 'ping'");
+    outln!("client {me}: sendto {to}: 'ping'")?;
     let mut buf = [0u8; 100];
     let (n, from) = server.recv_from(&mut buf).context("recvfrom")?;
-    println!(
+    outln!(
         "server: recvfrom got {n} bytes '{}' from {from}",
         String::from_utf8_lossy(&buf[..n])
-    );
+    )?;
     server
         .send_to(b"pong", from)
         .context(format!("sendto {from}"))?;
     let (n, from) = client.recv_from(&mut buf).context("recvfrom")?;
-    println!(
+    outln!(
         "client: recvfrom got {n} bytes '{}' from {from}",
         String::from_utf8_lossy(&buf[..n])
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: sendto
@@ -75,8 +76,8 @@ fn connected_datagrams() -> Result<(), Error> {
         .context("fcntl(O_NONBLOCK)")?;
     let mut buf = [0u8; 100];
     match unconnected.recv_from(&mut buf) {
-        Err(e) => println!("unconnected: sendto a closed port succeeded; recvfrom: {e}"),
-        Ok((n, _)) => println!("unconnected: recvfrom got {n} bytes"),
+        Err(e) => outln!("unconnected: sendto a closed port succeeded; recvfrom: {e}")?,
+        Ok((n, _)) => outln!("unconnected: recvfrom got {n} bytes")?,
     }
     let connected = bind_loopback()?;
     connected
@@ -84,8 +85,8 @@ fn connected_datagrams() -> Result<(), Error> {
         .context(format!("connect to {nobody}"))?;
     connected.send(b"anyone?").context("send")?;
     match connected.recv(&mut buf) {
-        Err(e) => println!("connected: send to a closed port succeeded; the next recv: {e}"),
-        Ok(n) => println!("connected: recv got {n} bytes"),
+        Err(e) => outln!("connected: send to a closed port succeeded; the next recv: {e}")?,
+        Ok(n) => outln!("connected: recv got {n} bytes")?,
     }
     Ok(())
 }

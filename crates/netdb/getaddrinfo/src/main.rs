@@ -8,6 +8,7 @@
 //! `-` as HOST or SERVICE passes NULL.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::process::ExitCode;
 
 use dns_lookup::{AddrInfo, AddrInfoHints, getaddrinfo};
@@ -49,26 +50,26 @@ fn lookup(host: Option<&str>, service: Option<&str>, hints: AddrInfoHints) -> Re
                 .map_err(dns_lookup::LookupError::from)
         })
         .map_err(|e| netdb::gai_error(&call, e.error_num()))?;
-    println!("{call}: {} result(s)", results.len());
+    outln!("{call}: {} result(s)", results.len())?;
     for (i, ai) in results.iter().enumerate() {
         // glibc copies the hint flags into every result's ai_flags, but
         // dns-lookup 4 does not pass ai_flags on (its AddrInfo::flags is
         // always 0; a test in tests/lookup.rs watches for that to change),
         // so the flags shown are the hints'.
-        println!(
+        outln!(
             "{}. flags {}  family {}  socktype {}  protocol {}",
             i + 1,
             flag_names(hints.flags | ai.flags),
             netdb::family_name(ai.address),
             socktype_name(ai.socktype),
             protocol_name(ai.protocol)
-        );
-        println!(
+        )?;
+        outln!(
             "   canonname {}  address {}  port {}",
             ai.canonname.as_deref().unwrap_or("-"),
             netdb::ntop(ai.sockaddr.ip()),
             ai.sockaddr.port()
-        );
+        )?;
     }
     Ok(())
 }

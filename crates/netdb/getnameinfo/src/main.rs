@@ -7,6 +7,7 @@
 //! machines) go to DNS unless `--numeric-host` is given.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -48,9 +49,9 @@ fn lookup(addr: SocketAddr, flags: i32) -> Result<(), Error> {
     );
     let (host, service) = dns_lookup::getnameinfo(&addr, flags)
         .map_err(|e| netdb::gai_error(&call, e.error_num()))?;
-    println!("{call}:");
-    println!("host: {host}");
-    println!("service: {service}");
+    outln!("{call}:")?;
+    outln!("host: {host}")?;
+    outln!("service: {service}")?;
     Ok(())
 }
 // ANCHOR_END: lookup

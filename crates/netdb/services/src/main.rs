@@ -7,6 +7,7 @@
 //! `ntohs`, and as `s_port` holds it, which is what the textbook printed.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -26,14 +27,14 @@ fn main() -> ExitCode {
             None => netdb::services()
                 .filter(|s| proto.as_ref().is_none_or(|p| &s.proto == p))
                 .filter(|s| port.is_none_or(|p| s.port == p))
-                .for_each(|s| print_service(&s)),
+                .try_for_each(|s| print_service(&s))?,
             // ANCHOR: lookup
             Some(text) => match sockref::cli::whole_number(&text)
                 .and_then(|n| u16::try_from(n).ok())
                 .ok_or(())
             {
                 Ok(number) => match netdb::service_by_port(number, proto.as_deref()) {
-                    Some(s) => print_service(&s),
+                    Some(s) => print_service(&s)?,
                     None => {
                         return Err(Error::runtime(format!(
                             "getservbyport({number}, {any}): no such service"
@@ -41,7 +42,7 @@ fn main() -> ExitCode {
                     }
                 },
                 Err(_) => match netdb::service_by_name(&text, proto.as_deref()) {
-                    Some(s) => print_service(&s),
+                    Some(s) => print_service(&s)?,
                     None => {
                         return Err(Error::runtime(format!(
                             "getservbyname(\"{text}\", {any}): no such service"
@@ -56,15 +57,16 @@ fn main() -> ExitCode {
 }
 
 // ANCHOR: print_service
-fn print_service(s: &Service) {
-    println!("servent name: {}", s.name);
+fn print_service(s: &Service) -> Result<(), Error> {
+    outln!("servent name: {}", s.name)?;
     for alias in &s.aliases {
-        println!("alias name: {alias}");
+        outln!("alias name: {alias}")?;
     }
     // s_port is in network byte order: ntohs gives the port.
-    println!("port number: {} (s_port as stored: {})", s.port, s.raw_port);
-    println!("proto to use: {}", s.proto);
-    println!();
+    outln!("port number: {} (s_port as stored: {})", s.port, s.raw_port)?;
+    outln!("proto to use: {}", s.proto)?;
+    outln!()?;
+    Ok(())
 }
 // ANCHOR_END: print_service
 

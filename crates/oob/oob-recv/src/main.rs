@@ -12,6 +12,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -79,7 +80,7 @@ fn receive_on(
         .ok()
         .and_then(|a| a.as_socket())
         .unwrap_or(addr);
-    println!("listening on {local}");
+    outln!("listening on {local}")?;
     let listener = TcpListener::from(listener);
     let conn = match timeout {
         Some(t) => accept_within(&listener, t)?,
@@ -87,7 +88,7 @@ fn receive_on(
     };
     drop(listener);
     let peer = conn.peer_addr().context("getpeername")?;
-    println!("accepted a connection from {peer}");
+    outln!("accepted a connection from {peer}")?;
     let conn = Socket::from(conn);
     strategy.receive(&conn, &mut Pace::Live { timeout, wait_eof }, Out::plain())
 }

@@ -24,7 +24,7 @@ static void send_to(const char *ip, const char *port, const struct scenario *sc,
         call_failed("socket");
     if (connect(fd, (struct sockaddr *)&peer, len) < 0)
         call_failed("connect to %s", endpoint_text(&peer));
-    printf("connected to %s\n", endpoint_text(&peer));
+    outf("connected to %s\n", endpoint_text(&peer));
     prepare_sender(sc, fd);
     struct sender s = { .fd = fd, .sc = sc, .tag = "" };
     while (send_burst(&s))

@@ -33,7 +33,7 @@ static void say(const char *tag, const char *fmt, ...)
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
-    putchar('\n');
+    outf("\n");
 }
 
 /* The meaning of a failed recv(MSG_OOB), as the Rust UrgentError prints it. */
@@ -706,7 +706,7 @@ static void self_demo(const struct scenario *sc, const char *strategy, enum fami
         close(listener);
         snprintf(over, sizeof over, "TCP on %s", endpoint_text(&ss));
     }
-    printf("self-demo: scenario %s, strategy %s, over %s\n", sc->name, strategy, over);
+    outf("self-demo: scenario %s, strategy %s, over %s\n", sc->name, strategy, over);
     prepare_sender(sc, client);
     /* The sender shares this thread: a send that would block must fail instead. */
     if (fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK) < 0)

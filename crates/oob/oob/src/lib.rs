@@ -21,6 +21,7 @@ pub mod sender;
 pub mod sigurg;
 pub mod urgent;
 
+use sockref::outln;
 use std::os::fd::AsFd;
 use std::time::Duration;
 
@@ -50,11 +51,11 @@ pub fn self_demo(
         Some(addr) => format!("TCP on {addr}"),
         None => "an AF_UNIX socket pair".to_string(),
     };
-    println!(
+    outln!(
         "self-demo: scenario {}, strategy {}, over {over}",
         scenario.name(),
         strategy.name()
-    );
+    )?;
     scenario.prepare(&client)?;
     // The sender shares this thread: a send that would block must fail instead.
     client

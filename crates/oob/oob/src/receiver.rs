@@ -121,18 +121,18 @@ fn read_normal(conn: &Socket, out: Out) -> Result<Read, Error> {
         }
     };
     if n == 0 {
-        out.line("received EOF");
+        out.line("received EOF")?;
         return Ok(Read::Eof);
     }
     out.line(format_args!(
         "got {n} bytes of normal data '{}'",
         text(&buf[..n])
-    ));
+    ))?;
     Ok(Read::Data)
 }
 
-fn print_urgent(out: Out, byte: u8) {
-    out.line(format_args!("got 1 bytes of oob data '{}'", text(&[byte])));
+fn print_urgent(out: Out, byte: u8) -> Result<(), Error> {
+    out.line(format_args!("got 1 bytes of oob data '{}'", text(&[byte])))
 }
 
 // ANCHOR: take_urgent_at_mark
@@ -152,7 +152,7 @@ fn take_urgent_at_mark(
     loop {
         match recv_urgent(conn) {
             Ok(byte) => {
-                print_urgent(out, byte);
+                print_urgent(out, byte)?;
                 *taken = true;
                 return Ok(());
             }
@@ -205,11 +205,11 @@ fn sigurg(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
             (handler.fd(), PollFlags::POLLIN),
         ])?;
         for notice in handler.take() {
-            out.line("SIGURG received");
+            out.line("SIGURG received")?;
             match notice {
-                Notice::Byte(byte) => print_urgent(out, byte),
+                Notice::Byte(byte) => print_urgent(out, byte)?,
                 Notice::Failed(e) => {
-                    out.line(format_args!("recv(MSG_OOB) in the handler failed: {e}"))
+                    out.line(format_args!("recv(MSG_OOB) in the handler failed: {e}"))?
                 }
                 Notice::Signal => {}
             }
@@ -263,7 +263,7 @@ fn select_loop(conn: &Socket, pace: &mut Pace<'_>, out: Out, fixed: bool) -> Res
         if except_set.contains(conn.as_fd()) {
             let byte =
                 recv_urgent(conn).map_err(|e| Error::runtime(format!("recv(MSG_OOB): {e}")))?;
-            print_urgent(out, byte);
+            print_urgent(out, byte)?;
             just_read_oob = true;
         }
         if read_set.contains(conn.as_fd()) {
@@ -285,7 +285,7 @@ fn atmark(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
     loop {
         pace.wait_one(conn, PollFlags::POLLIN)?;
         if sockatmark(conn).context("sockatmark")? {
-            out.line("at OOB mark");
+            out.line("at OOB mark")?;
         }
         if read_normal(conn, out)? == Read::Eof {
             return Ok(());
@@ -313,20 +313,20 @@ fn flow_control(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Erro
             "the sender finished without SIGURG"
         } else {
             "SIGURG received"
-        });
+        })?;
         first_try = recv_urgent(conn);
     } else {
-        out.line("urgent data was announced before F_SETOWN: no SIGURG");
+        out.line("urgent data was announced before F_SETOWN: no SIGURG")?;
     }
     match first_try {
-        Ok(byte) => print_urgent(out, byte),
-        Err(e) => out.line(format_args!("recv(MSG_OOB) failed: {e}")),
+        Ok(byte) => print_urgent(out, byte)?,
+        Err(e) => out.line(format_args!("recv(MSG_OOB) failed: {e}"))?,
     }
     let pri = wait_urgent(conn, Some(std::time::Duration::ZERO)).context("poll(POLLPRI)")?;
     out.line(format_args!(
         "poll reports POLLPRI: {}",
         if pri { "yes" } else { "no" }
-    ));
+    ))?;
 
     let (mut before, mut after) = (0usize, 0usize);
     let (mut reached_mark, mut taken) = (false, false);
@@ -337,7 +337,7 @@ fn flow_control(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Erro
             reached_mark = true;
             out.line(format_args!(
                 "read {before} bytes of normal data up to the mark"
-            ));
+            ))?;
             take_urgent_at_mark(conn, pace, &mut taken, out)?;
             continue;
         }
@@ -360,8 +360,8 @@ fn flow_control(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Erro
     }
     out.line(format_args!(
         "read {after} bytes of normal data after the mark"
-    ));
-    out.line("received EOF");
+    ))?;
+    out.line("received EOF")?;
     Ok(())
 }
 // ANCHOR_END: flow_control

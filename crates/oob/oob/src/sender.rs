@@ -173,7 +173,7 @@ impl Sender {
                         "wrote {} bytes of normal data '{}'",
                         data.len(),
                         text(data)
-                    ));
+                    ))?;
                 }
                 Urgent(data) => {
                     let n = send_urgent(sock, data).context("send(MSG_OOB)")?;
@@ -184,12 +184,12 @@ impl Sender {
                         )));
                     }
                     self.out
-                        .line(format_args!("wrote {n} bytes of oob data '{}'", text(data)));
+                        .line(format_args!("wrote {n} bytes of oob data '{}'", text(data)))?;
                 }
                 Fill(n) => {
                     send_all(sock, &vec![b'x'; n])?;
                     self.out
-                        .line(format_args!("wrote {n} bytes of normal data"));
+                        .line(format_args!("wrote {n} bytes of normal data"))?;
                 }
             }
             self.bytes_sent += write_len(write) as u64;
@@ -197,7 +197,7 @@ impl Sender {
         self.next_burst += 1;
         if self.next_burst == bursts.len() {
             self.sock = None; // close(fd)
-            self.out.line("closed the connection");
+            self.out.line("closed the connection")?;
         }
         Ok(true)
     }
