@@ -36,8 +36,13 @@ pub fn closed_port() -> Result<SocketAddr, Error> {
     probe.local_addr().context("getsockname")
 }
 
-/// `accept`, bounded by `timeout`: the listener is polled first.
-pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Result<TcpStream, Error> {
+/// `accept`, bounded by `timeout`: the listener is polled first. Returns the
+/// connection and the peer's address as `accept` gave it (unlike
+/// `getpeername`, still known when the peer has already reset).
+pub fn accept_within(
+    listener: &TcpListener,
+    timeout: Duration,
+) -> Result<(TcpStream, SocketAddr), Error> {
     let addr = listener.local_addr().context("getsockname")?;
     if poll_one(listener.as_fd(), PollFlags::POLLIN, Some(timeout))
         .context(format!("poll the listener on {addr}"))?
@@ -48,8 +53,7 @@ pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Result<TcpStr
             timeout.as_secs_f64()
         )));
     }
-    let (stream, _) = listener.accept().context(format!("accept on {addr}"))?;
-    Ok(stream)
+    listener.accept().context(format!("accept on {addr}"))
 }
 
 /// `poll` on one descriptor: the events reported (errors and hang-ups

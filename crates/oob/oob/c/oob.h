@@ -292,6 +292,20 @@ static void pace_wait(struct pace *p, struct pollfd *fds, int n)
     }
 }
 
+/* pace_wait, but live a wait that outlasts limit_ms (or the timeout, if
+ * shorter) returns 0 instead of failing; in lockstep it is a pace_wait. */
+static int pace_wait_at_most(struct pace *p, struct pollfd *fds, int n, int limit_ms)
+{
+    if (p->lockstep) {
+        pace_wait(p, fds, n);
+        return 1;
+    }
+    before_block(p, fds, n);
+    if (p->timeout_ms >= 0 && p->timeout_ms < limit_ms)
+        limit_ms = p->timeout_ms;
+    return poll_retry(fds, n, limit_ms) > 0;
+}
+
 static short pace_wait_one(struct pace *p, int fd, short events)
 {
     struct pollfd pfd = { .fd = fd, .events = events };
@@ -536,10 +550,16 @@ static void strategy_atmark(int fd, struct pace *p, const char *tag)
 /* ANCHOR_END: atmark */
 
 /* ANCHOR: flow_control */
+/* How long a live flow-control receiver waits for the urgent notice before
+ * it reads anyway: the urgent pointer is a 16-bit offset, so more than
+ * 64 KiB queued ahead of the urgent byte keeps it unannounced until the
+ * receiver reads (NOTICE_PATIENCE in receiver.rs). */
+#define NOTICE_PATIENCE_MS 1000
+
 static void strategy_flow_control(int fd, struct pace *p, const char *tag)
 {
-    size_t before = 0, after = 0;
-    int reached_mark = 0, taken = 0;
+    size_t since_mark = 0;
+    int any_mark = 0, taken = 0, noticed = 1;
     char record[2], byte, buf[BUF_SIZE];
     ssize_t n;
 
@@ -550,33 +570,48 @@ static void strategy_flow_control(int fd, struct pace *p, const char *tag)
     n = recv(fd, &byte, 1, MSG_OOB);
     if (n < 0 && errno == EINVAL) {
         struct pollfd fds[2] = { { .fd = sigurg_pipe[0], .events = POLLIN }, { .fd = fd, .events = POLLRDHUP } };
-        pace_wait(p, fds, 2);
-        while (read(sigurg_pipe[0], record, 2) == 2) {
-            /* window probes may repeat the signal: one line says it */
+        if (pace_wait_at_most(p, fds, 2, NOTICE_PATIENCE_MS)) {
+            while (read(sigurg_pipe[0], record, 2) == 2) {
+                /* window probes may repeat the signal: one line says it */
+            }
+            say(tag, fds[0].revents ? "SIGURG received" : "the sender finished without SIGURG");
+            n = recv(fd, &byte, 1, MSG_OOB);
+        } else {
+            noticed = 0;
+            say(tag, "no SIGURG within %d s: the urgent byte may be more than 64 KiB behind "
+                     "(the urgent pointer is 16 bits); reading normal data meanwhile",
+                NOTICE_PATIENCE_MS / 1000);
         }
-        say(tag, fds[0].revents ? "SIGURG received" : "the sender finished without SIGURG");
-        n = recv(fd, &byte, 1, MSG_OOB);
     } else {
         say(tag, "urgent data was announced before F_SETOWN: no SIGURG");
     }
-    if (n == 1)
-        print_urgent(tag, byte);
-    else if (n == 0)
-        say(tag, "recv(MSG_OOB) failed: the peer closed before the urgent byte arrived");
-    else
-        say(tag, "recv(MSG_OOB) failed: %s",
-            urgent_error_text(errno, oob_inline(fd)) ? urgent_error_text(errno, oob_inline(fd)) : strerror(errno));
-    struct pollfd pri = { .fd = fd, .events = POLLPRI };
-    poll_retry(&pri, 1, 0);
-    say(tag, "poll reports POLLPRI: %s", (pri.revents & POLLPRI) ? "yes" : "no");
+    if (noticed) {
+        if (n == 1)
+            print_urgent(tag, byte);
+        else if (n == 0)
+            say(tag, "recv(MSG_OOB) failed: the peer closed before the urgent byte arrived");
+        else
+            say(tag, "recv(MSG_OOB) failed: %s",
+                urgent_error_text(errno, oob_inline(fd)) ? urgent_error_text(errno, oob_inline(fd)) : strerror(errno));
+        struct pollfd pri = { .fd = fd, .events = POLLPRI };
+        poll_retry(&pri, 1, 0);
+        say(tag, "poll reports POLLPRI: %s", (pri.revents & POLLPRI) ? "yes" : "no");
+    }
 
     for (;;) {
-        pace_wait_one(p, fd, POLLIN | POLLPRI);
-        if (!reached_mark && at_mark(fd)) {
-            reached_mark = 1;
-            say(tag, "read %zu bytes of normal data up to the mark", before);
+        /* Every mark, not only the first: a later urgent byte is as easily
+         * lost. The mark first: a read that stopped there leaves nothing
+         * readable, so a wait would wait past it. */
+        if (!taken && at_mark(fd)) {
+            say(tag, "read %zu bytes of normal data up to the mark", since_mark);
+            since_mark = 0;
+            any_mark = 1;
             take_urgent_at_mark(fd, p, &taken, tag);
             continue;
+        }
+        pace_wait_one(p, fd, POLLIN | POLLPRI);
+        while (read(sigurg_pipe[0], record, 2) == 2) {
+            /* later signals: the marks tell the story */
         }
         n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -585,12 +620,13 @@ static void strategy_flow_control(int fd, struct pace *p, const char *tag)
             call_failed("recv");
         if (n == 0)
             break;
-        if (reached_mark)
-            after += (size_t)n;
-        else
-            before += (size_t)n;
+        since_mark += (size_t)n;
+        taken = 0;      /* the read moved past the mark */
     }
-    say(tag, "read %zu bytes of normal data after the mark", after);
+    if (any_mark)
+        say(tag, "read %zu bytes of normal data after the mark", since_mark);
+    else
+        say(tag, "read %zu bytes of normal data and reached no mark", since_mark);
     say(tag, "received EOF");
 }
 /* ANCHOR_END: flow_control */

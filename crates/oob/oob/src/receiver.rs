@@ -295,52 +295,79 @@ fn atmark(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
 // ANCHOR_END: atmark
 
 // ANCHOR: flow_control
+/// How long a live flow-control receiver waits for the urgent notice before
+/// it starts reading anyway. TCP's urgent pointer is a 16-bit offset, so a
+/// sender with more than 64 KiB queued ahead of its urgent byte cannot
+/// announce it at all until the receiver has read some of that data: a
+/// receiver that only waits would wait for ever.
+pub const NOTICE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A receive buffer of 4096 bytes and no reading: the sender's window
 /// closes. SIGURG still arrives, carried by a window probe, but the byte
-/// itself is stuck behind the data; only draining lets it through.
+/// itself is stuck behind the data; only draining lets it through. Then
+/// every mark is checked on the way, so no later urgent byte is lost.
 fn flow_control(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
     set_owner(conn).context("fcntl(F_SETOWN, getpid())")?;
     let handler = SigurgHandler::install(conn, false)?;
     // An announcement that came before F_SETOWN raised no signal: ask first.
     let mut first_try = recv_urgent(conn);
+    let mut noticed = true;
     if matches!(first_try, Err(UrgentError::NonePending)) {
-        let ready = pace.wait(&[
+        let fds = [
             (handler.fd(), PollFlags::POLLIN),
             (conn.as_fd(), sockref::peer::POLLRDHUP),
-        ])?;
-        let _ = handler.take(); // window probes may repeat the signal: one line says it
-        out.line(if ready[0].is_empty() {
-            "the sender finished without SIGURG"
-        } else {
-            "SIGURG received"
-        })?;
-        first_try = recv_urgent(conn);
+        ];
+        match pace.wait_at_most(&fds, NOTICE_PATIENCE)? {
+            Some(ready) => {
+                let _ = handler.take(); // window probes may repeat the signal: one line says it
+                out.line(if ready[0].is_empty() {
+                    "the sender finished without SIGURG"
+                } else {
+                    "SIGURG received"
+                })?;
+                first_try = recv_urgent(conn);
+            }
+            None => {
+                noticed = false;
+                out.line(format_args!(
+                    "no SIGURG within {} s: the urgent byte may be more than 64 KiB behind \
+                     (the urgent pointer is 16 bits); reading normal data meanwhile",
+                    NOTICE_PATIENCE.as_secs()
+                ))?;
+            }
+        }
     } else {
         out.line("urgent data was announced before F_SETOWN: no SIGURG")?;
     }
-    match first_try {
-        Ok(byte) => print_urgent(out, byte)?,
-        Err(e) => out.line(format_args!("recv(MSG_OOB) failed: {e}"))?,
+    if noticed {
+        match first_try {
+            Ok(byte) => print_urgent(out, byte)?,
+            Err(e) => out.line(format_args!("recv(MSG_OOB) failed: {e}"))?,
+        }
+        let pri = wait_urgent(conn, Some(std::time::Duration::ZERO)).context("poll(POLLPRI)")?;
+        out.line(format_args!(
+            "poll reports POLLPRI: {}",
+            if pri { "yes" } else { "no" }
+        ))?;
     }
-    let pri = wait_urgent(conn, Some(std::time::Duration::ZERO)).context("poll(POLLPRI)")?;
-    out.line(format_args!(
-        "poll reports POLLPRI: {}",
-        if pri { "yes" } else { "no" }
-    ))?;
 
-    let (mut before, mut after) = (0usize, 0usize);
-    let (mut reached_mark, mut taken) = (false, false);
+    // Normal data since the last mark; whether a mark was reached; whether
+    // the urgent byte at the current mark was taken.
+    let (mut since_mark, mut any_mark, mut taken) = (0usize, false, false);
     let mut buf = [0u8; BUF_SIZE];
     loop {
-        pace.wait_one(conn, PollFlags::POLLIN | PollFlags::POLLPRI)?;
-        if !reached_mark && sockatmark(conn).context("sockatmark")? {
-            reached_mark = true;
+        // The mark first: a read that stopped there leaves nothing readable
+        // (the urgent byte is out of band), so a wait would wait past it.
+        if !taken && sockatmark(conn).context("sockatmark")? {
             out.line(format_args!(
-                "read {before} bytes of normal data up to the mark"
+                "read {since_mark} bytes of normal data up to the mark"
             ))?;
+            (since_mark, any_mark) = (0, true);
             take_urgent_at_mark(conn, pace, &mut taken, out)?;
             continue;
         }
+        pace.wait_one(conn, PollFlags::POLLIN | PollFlags::POLLPRI)?;
+        let _ = handler.take(); // later signals: the marks tell the story
         let n = match recv_normal(conn, &mut buf, MsgFlags::MSG_DONTWAIT) {
             Err(e)
                 if matches!(
@@ -352,15 +379,21 @@ fn flow_control(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Erro
             }
             other => other.context("recv")?,
         };
-        match (n, reached_mark) {
-            (0, _) => break,
-            (n, false) => before += n,
-            (n, true) => after += n,
+        if n == 0 {
+            break;
         }
+        since_mark += n;
+        taken = false; // the read moved past the mark
     }
-    out.line(format_args!(
-        "read {after} bytes of normal data after the mark"
-    ))?;
+    if any_mark {
+        out.line(format_args!(
+            "read {since_mark} bytes of normal data after the mark"
+        ))?;
+    } else {
+        out.line(format_args!(
+            "read {since_mark} bytes of normal data and reached no mark"
+        ))?;
+    }
     out.line("received EOF")?;
     Ok(())
 }
