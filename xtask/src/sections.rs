@@ -176,6 +176,8 @@ pub static SECTIONS: &[Section] = &[
             c_twin: "crates/sockets/sockets/c/sockets.c",
             connects: None,
             cases: &[
+                parity("dash", &["-"]),
+                parity("after-double-dash", &["--", "x"]),
                 case("default", &[]),
                 parity("extra", &["extra"]),
                 parity("bad-option", &["--frob"]),
@@ -207,6 +209,12 @@ pub static SECTIONS: &[Section] = &[
                 c_twin: "crates/netdb/services/c/services.c",
                 connects: None,
                 cases: &[
+                    parity("no-entry-empty-proto", &["--proto", ""]),
+                    parity("no-entry-port-zero", &["--port", "0"]),
+                    parity("no-entry-port-80-udp", &["--port", "80", "--proto", "udp"]),
+                    parity("short-cluster", &["-hx"]),
+                    parity("bad-long-value", &["--frob=x"]),
+                    parity("port-plus", &["--port", "+80"]),
                     case("tcpmux", &["tcpmux"]),
                     case("port-80", &["--port", "80"]),
                     case("nfs-udp", &["2049", "--proto", "udp"]),
@@ -263,6 +271,10 @@ pub static SECTIONS: &[Section] = &[
                 c_twin: "crates/netdb/getaddrinfo/c/getaddrinfo.c",
                 connects: None,
                 cases: &[
+                    parity("null-host-alone", &["-"]),
+                    parity("service-65536", &["127.0.0.1", "65536"]),
+                    parity("service-wraps", &["127.0.0.1", "99999999999"]),
+                    parity("protocol-plus", &["--protocol", "+5", "127.0.0.1", "80"]),
                     case("default", &[]),
                     case("http", &["localhost", "http", "--canonname"]),
                     case("passive", &["-", "http", "--passive"]),
@@ -318,6 +330,8 @@ pub static SECTIONS: &[Section] = &[
                 c_twin: "crates/connect/initserver/c/initserver.c",
                 connects: None,
                 cases: &[
+                    parity("port-plus", &["127.0.0.1", "+80"]),
+                    parity("short-cluster", &["-hx"]),
                     case("default", &[]),
                     case("seqpacket", &["127.0.0.1", "0", "--type", "seqpacket"]),
                     parity("bad-type", &["--type", "carrier-pigeon"]),
@@ -333,6 +347,10 @@ pub static SECTIONS: &[Section] = &[
                 c_twin: "crates/connect/connect-retry/c/connect-retry.c",
                 connects: Some(&["--initial", "0.01", "--max-attempts", "3", "--jitter", "5"]),
                 cases: &[
+                    parity("jitter-overflow", &["--jitter", "99999999999999999999"]),
+                    parity("initial-too-long", &["--initial", "99999999999"]),
+                    parity("max-delay-exponent", &["--max-delay", "1e9"]),
+                    parity("bad-long-value", &["--frob=x"]),
                     case("default", &[]),
                     parity("port-zero", &["127.0.0.1", "0"]),
                     parity("bad-factor", &["--factor", "x"]),
@@ -362,7 +380,11 @@ pub static SECTIONS: &[Section] = &[
                 source: "crates/data-transfer/flags/src/main.rs",
                 c_twin: "crates/data-transfer/flags/c/flags.c",
                 connects: None,
-                cases: &[case("default", &[]), parity("extra", &["extra"])],
+                cases: &[
+                    parity("dash", &["-"]),
+                    case("default", &[]),
+                    parity("extra", &["extra"]),
+                ],
             },
             Program {
                 package: "datagrams",
@@ -370,7 +392,11 @@ pub static SECTIONS: &[Section] = &[
                 source: "crates/data-transfer/datagrams/src/main.rs",
                 c_twin: "crates/data-transfer/datagrams/c/datagrams.c",
                 connects: None,
-                cases: &[case("default", &[]), parity("extra", &["extra"])],
+                cases: &[
+                    parity("dash", &["-"]),
+                    case("default", &[]),
+                    parity("extra", &["extra"]),
+                ],
             },
             Program {
                 package: "partial-writes",
@@ -378,7 +404,11 @@ pub static SECTIONS: &[Section] = &[
                 source: "crates/data-transfer/partial-writes/src/main.rs",
                 c_twin: "crates/data-transfer/partial-writes/c/partial-writes.c",
                 connects: None,
-                cases: &[case("default", &[]), parity("extra", &["extra"])],
+                cases: &[
+                    parity("dash", &["-"]),
+                    case("default", &[]),
+                    parity("extra", &["extra"]),
+                ],
             },
             Program {
                 package: "msg",
@@ -386,7 +416,11 @@ pub static SECTIONS: &[Section] = &[
                 source: "crates/data-transfer/msg/src/main.rs",
                 c_twin: "crates/data-transfer/msg/c/msg.c",
                 connects: None,
-                cases: &[case("default", &[]), parity("extra", &["extra"])],
+                cases: &[
+                    parity("dash", &["-"]),
+                    case("default", &[]),
+                    parity("extra", &["extra"]),
+                ],
             },
         ],
     },
@@ -402,7 +436,11 @@ pub static SECTIONS: &[Section] = &[
             source: "crates/sockopt/sockopt/src/main.rs",
             c_twin: "crates/sockopt/sockopt/c/sockopt.c",
             connects: None,
-            cases: &[case("default", &[]), parity("extra", &["extra"])],
+            cases: &[
+                parity("dash", &["-"]),
+                case("default", &[]),
+                parity("extra", &["extra"]),
+            ],
         }],
     },
     Section {
@@ -452,6 +490,12 @@ pub static SECTIONS: &[Section] = &[
                 c_twin: "crates/oob/oob-recv/c/oob-recv.c",
                 connects: None,
                 cases: &[
+                    parity("timeout-huge", &["--timeout", "99999999999"]),
+                    parity("timeout-underflow", &["--timeout", "1e-300"]),
+                    parity("timeout-below-1ms", &["--timeout", "0.0004"]),
+                    parity("short-cluster", &["-hx"]),
+                    parity("empty-long-option", &["--=x"]),
+                    parity("port-plus", &["127.0.0.1", "+80"]),
                     case("default", &[]),
                     case("sigurg", &["--strategy", "sigurg"]),
                     case("select-broken", &["--strategy", "select-broken"]),

@@ -182,7 +182,7 @@ fn parse_args() -> Result<Vec<String>, Error> {
     while let Some(arg) = parser.next()? {
         match arg {
             lexopt::Arg::Value(v) => inputs.push(sockref::cli::utf8(v)?),
-            other => return Err(other.unexpected().into()),
+            other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
     }
     Ok(inputs)

@@ -174,7 +174,7 @@ fn parse_args() -> Result<Vec<Value>, Error> {
     while let Some(arg) = parser.next()? {
         match arg {
             lexopt::Arg::Value(v) => values.push(parse_value(&sockref::cli::utf8(v)?)?),
-            other => return Err(other.unexpected().into()),
+            other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
     }
     if values.is_empty() {

@@ -136,20 +136,16 @@ static void self_demo(void)
     copy_to_stdout(fd);
 }
 
+/* Seconds (the rules in sockref.h) as nanoseconds. */
 static uint64_t seconds(const char *text)
 {
-    char *end;
-    double s = strtod(text, &end);
-    if (*text == '\0' || *end != '\0' || !(s > 0) || s > 1e9)
-        usage_error("'%s' is not a positive number of seconds", text);
-    return (uint64_t)(s * 1e9 + 0.5);
+    return (uint64_t)parse_seconds_ms(text) * 1000000u;
 }
 
 static unsigned positive(const char *text)
 {
-    char *end;
-    long n = strtol(text, &end, 10);
-    if (text[0] < '0' || text[0] > '9' || *end != '\0' || n <= 0 || n > 4294967295L)
+    unsigned long long n;
+    if (!parse_whole(text, 4294967295u, &n) || n == 0)
         usage_error("'%s' is not a positive whole number", text);
     return (unsigned)n;
 }
@@ -183,10 +179,10 @@ int main(int argc, char *argv[])
         else if ((v = option_value(argc, argv, &i, "--max-attempts")))
             p.max_attempts = positive(v);
         else if ((v = option_value(argc, argv, &i, "--jitter"))) {
-            char *end;
-            p.seed = strtoull(v, &end, 10);
-            if (v[0] < '0' || v[0] > '9' || *end != '\0')
+            unsigned long long seed;
+            if (!parse_whole(v, ULLONG_MAX, &seed))
                 usage_error("'%s' is not a seed (a whole number)", v);
+            p.seed = seed;
             p.jitter = 1;
         } else
             usage_error("invalid option '%s'", argv[i]);

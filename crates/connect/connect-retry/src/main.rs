@@ -148,7 +148,7 @@ fn parse_args() -> Result<(Option<SocketAddr>, Policy), Error> {
                 })?);
             }
             lexopt::Arg::Value(v) => positional.push(sockref::cli::utf8(v)?),
-            other => return Err(other.unexpected().into()),
+            other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
     }
     match positional.as_slice() {

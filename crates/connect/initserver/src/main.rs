@@ -144,7 +144,7 @@ fn parse_args() -> Result<Args, Error> {
                 qlen = count(sockref::cli::utf8(parser.value()?)?, "connections")?.min(4096) as i32
             }
             lexopt::Arg::Value(v) => positional.push(sockref::cli::utf8(v)?),
-            other => return Err(other.unexpected().into()),
+            other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
     }
     let addr = match positional.as_slice() {

@@ -31,9 +31,7 @@ int main(int argc, char *argv[])
     char me[64];
     ssize_t n;
 
-    handle_help(argc, argv);
-    if (argc > 1)
-        usage_error(argv[1][0] == '-' ? "invalid option '%s'" : "unexpected argument \"%s\"", argv[1]);
+    no_arguments(argc, argv);
     anylen = parse_endpoint("127.0.0.1", "0", 1, &any);
 
     /* ANCHOR: sendto */

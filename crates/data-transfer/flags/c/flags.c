@@ -43,9 +43,7 @@ int main(int argc, char *argv[])
     int tx, rx;
     char first[256];
 
-    handle_help(argc, argv);
-    if (argc > 1)
-        usage_error(argv[1][0] == '-' ? "invalid option '%s'" : "unexpected argument \"%s\"", argv[1]);
+    no_arguments(argc, argv);
 
     /* ANCHOR: stream_flags */
     tcp_pair(&tx, &rx);

@@ -13,15 +13,13 @@ use std::process::ExitCode;
 
 use nix::sys::socket::{MsgFlags, recv};
 use sockref::peer::{Family, connected_pair};
-use sockref::{Context, Error, lexopt};
+use sockref::{Context, Error};
 
 const USAGE: &str = "flags";
 
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
-        if let Some(arg) = lexopt::Parser::from_env().next()? {
-            return Err(arg.unexpected().into());
-        }
+        sockref::cli::no_arguments()?;
         stream_flags()?;
         datagram_truncation()
     })

@@ -16,9 +16,7 @@ int main(int argc, char *argv[])
     int listener, tx, rx;
     static char data[TOTAL], buf[256 * 1024];
 
-    handle_help(argc, argv);
-    if (argc > 1)
-        usage_error(argv[1][0] == '-' ? "invalid option '%s'" : "unexpected argument \"%s\"", argv[1]);
+    no_arguments(argc, argv);
     len = parse_endpoint("127.0.0.1", "0", 1, &addr);
     listener = socket(AF_INET, SOCK_STREAM, 0);
     if (listener < 0 || bind(listener, (struct sockaddr *)&addr, len) < 0 || listen(listener, 1) < 0)

@@ -13,16 +13,14 @@ use std::process::ExitCode;
 
 use nix::poll::PollFlags;
 use sockref::peer::{DEMO_TIMEOUT, Family, connected_pair, poll_one};
-use sockref::{Context, Error, lexopt};
+use sockref::{Context, Error};
 
 const USAGE: &str = "partial-writes";
 const TOTAL: usize = 4 << 20;
 
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
-        if let Some(arg) = lexopt::Parser::from_env().next()? {
-            return Err(arg.unexpected().into());
-        }
+        sockref::cli::no_arguments()?;
         partial_writes()
     })
 }

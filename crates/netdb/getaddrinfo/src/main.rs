@@ -137,14 +137,29 @@ fn parse_args() -> Result<(Option<String>, Option<String>, AddrInfoHints), Error
                 hints.protocol = match text.as_str() {
                     "tcp" => libc::IPPROTO_TCP,
                     "udp" => libc::IPPROTO_UDP,
-                    n => n.parse().ok().filter(|n: &i32| *n >= 0).ok_or_else(|| {
-                        Error::usage(format!("unknown protocol '{text}' (tcp, udp or a number)"))
-                    })?,
+                    n => sockref::cli::whole_number(n)
+                        .and_then(|n| i32::try_from(n).ok())
+                        .ok_or_else(|| {
+                            Error::usage(format!(
+                                "unknown protocol '{text}' (tcp, udp or a number)"
+                            ))
+                        })?,
                 }
             }
             lexopt::Arg::Value(v) => positional.push(sockref::cli::utf8(v)?),
-            other => return Err(other.unexpected().into()),
+            other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
+    }
+    // glibc reads a numeric SERVICE with strtoul and keeps the low 16 bits
+    // (65536 becomes port 0): a number beyond a port is refused here.
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if let Some(service) = positional.get(1)
+        && all_digits(service)
+        && sockref::cli::whole_number(service).is_none_or(|n| n > 65535)
+    {
+        return Err(Error::usage(format!(
+            "'{service}' is not a port number (0 to 65535)"
+        )));
     }
     let null = |s: &String| (s != "-").then(|| s.clone());
     match positional.as_slice() {
@@ -156,6 +171,7 @@ fn parse_args() -> Result<(Option<String>, Option<String>, AddrInfoHints), Error
                 ..hints
             },
         )),
+        [host] if host == "-" => Err(Error::usage("HOST and SERVICE cannot both be NULL")),
         [host] => Ok((null(host), None, hints)),
         [host, service] => match (null(host), null(service)) {
             (None, None) => Err(Error::usage("HOST and SERVICE cannot both be NULL")),

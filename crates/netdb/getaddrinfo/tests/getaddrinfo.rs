@@ -34,3 +34,18 @@ fn bad_flags_are_usage_errors() {
     assert_usage_error(BIN, &["localhost", "--socktype", "carrier-pigeon"]);
     assert_usage_error(BIN, &["-", "-"]);
 }
+
+/// glibc keeps the low 16 bits of a numeric service (65536 would be port
+/// 0, 99999999999 port 59391): such a service is refused before the call.
+#[test]
+fn a_numeric_service_beyond_a_port_is_a_usage_error() {
+    for service in ["65536", "99999999999", "99999999999999999999999"] {
+        let line = sockref::testing::assert_usage_error(BIN, &["127.0.0.1", service]);
+        assert_eq!(
+            line,
+            format!("error: '{service}' is not a port number (0 to 65535)")
+        );
+    }
+    let line = sockref::testing::assert_usage_error(BIN, &["-"]);
+    assert_eq!(line, "error: HOST and SERVICE cannot both be NULL");
+}

@@ -77,7 +77,7 @@ fn parse_args() -> Result<(SocketAddr, i32), Error> {
                     .map_or(0, |(_, f)| f.1);
             }
             lexopt::Arg::Value(v) => positional.push(sockref::cli::utf8(v)?),
-            other => return Err(other.unexpected().into()),
+            other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
     }
     match positional.as_slice() {

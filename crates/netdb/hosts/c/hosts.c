@@ -58,7 +58,7 @@ static int modern_lookup(const char *name)
 
 int main(int argc, char *argv[])
 {
-    const char *name = one_argument(argc, argv, "NAME");
+    const char *name = at_most_one_argument(argc, argv, "NAME");
     struct hostent *h;
 
     check_database("hosts", "/etc/hosts", "base-files");

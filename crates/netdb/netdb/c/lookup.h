@@ -51,39 +51,4 @@ static void check_database(const char *database, const char *file, const char *p
     }
 }
 
-/* Options are not accepted by these twins unless listed; the first
- * positional argument is returned, NULL if none; more is a usage error. */
-__attribute__((unused))
-static const char *one_argument(int argc, char *argv[], const char *what)
-{
-    const char *arg = NULL;
-    int options_done = 0;
-    handle_help(argc, argv);
-    for (int i = 1; i < argc; i++) {
-        enum arg_kind kind = arg_kind(argv[i], &options_done);
-        if (kind == ARG_SKIP)
-            continue;
-        if (kind == ARG_OPTION)
-            usage_error("invalid option '%s'", argv[i]);
-        else if (arg != NULL)
-            usage_error("at most one %s", what);
-        else
-            arg = argv[i];
-    }
-    return arg;
-}
-
-/* A whole decimal number that fits in an int, or -1. */
-__attribute__((unused))
-static long whole_number(const char *text, long max)
-{
-    char *end;
-    long n;
-    if (text[0] < '0' || text[0] > '9')
-        return -1;
-    errno = 0;
-    n = strtol(text, &end, 10);
-    return (*end != '\0' || errno != 0 || n > max) ? -1 : n;
-}
-
 #endif /* LOOKUP_H */

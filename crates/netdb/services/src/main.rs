@@ -24,10 +24,23 @@ fn main() -> ExitCode {
         }
         let any = proto.as_deref().unwrap_or("any protocol");
         match query {
-            None => netdb::services()
-                .filter(|s| proto.as_ref().is_none_or(|p| &s.proto == p))
-                .filter(|s| port.is_none_or(|p| s.port == p))
-                .try_for_each(|s| print_service(&s))?,
+            None => {
+                let mut found = 0;
+                for s in netdb::services()
+                    .filter(|s| proto.as_ref().is_none_or(|p| &s.proto == p))
+                    .filter(|s| port.is_none_or(|p| s.port == p))
+                {
+                    print_service(&s)?;
+                    found += 1;
+                }
+                // A filter that matches nothing says so, like a failed lookup.
+                if found == 0 {
+                    return Err(Error::runtime(format!(
+                        "getservent: no entry {}",
+                        filter_text(port, proto.as_deref())
+                    )));
+                }
+            }
             // ANCHOR: lookup
             Some(text) => match sockref::cli::whole_number(&text)
                 .and_then(|n| u16::try_from(n).ok())
@@ -54,6 +67,16 @@ fn main() -> ExitCode {
         }
         Ok(())
     })
+}
+
+/// The filters of a listing, for its "no entry" error.
+fn filter_text(port: Option<u16>, proto: Option<&str>) -> String {
+    match (port, proto) {
+        (Some(n), Some(p)) => format!("with port {n} and protocol '{p}'"),
+        (Some(n), None) => format!("with port {n}"),
+        (None, Some(p)) => format!("with protocol '{p}'"),
+        (None, None) => "at all".to_string(),
+    }
 }
 
 // ANCHOR: print_service
@@ -91,7 +114,7 @@ fn parse_args() -> Result<Args, Error> {
             }
             lexopt::Arg::Value(v) if query.is_none() => query = Some(sockref::cli::utf8(v)?),
             lexopt::Arg::Value(_) => return Err(Error::usage("at most one NAME or PORT")),
-            other => return Err(other.unexpected().into()),
+            other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
     }
     if query.is_some() && port.is_some() {

@@ -753,15 +753,6 @@ static void self_demo(const struct scenario *sc, const char *strategy, enum fami
     close(server);
 }
 
-/* --timeout SECS as milliseconds. */
-static int parse_timeout(const char *text)
-{
-    char *end;
-    double s = strtod(text, &end);
-    if (*text == '\0' || *end != '\0' || !(s > 0) || s > 2147483.0)
-        usage_error("'%s' is not a positive number of seconds", text);
-    return (int)(s * 1000 + 0.5);
-}
 
 /* The command line both twins share (crates/oob/oob/src/options.rs). */
 struct options {
@@ -799,7 +790,7 @@ static void parse_options(int argc, char *argv[], const char *sw, struct options
         else if ((v = option_value(argc, argv, &i, "--family")))
             o->family = (int)parse_family(v);
         else if ((v = option_value(argc, argv, &i, "--timeout")))
-            o->timeout_ms = parse_timeout(v);
+            o->timeout_ms = (int)parse_seconds_ms(v);
         else if (strcmp(argv[i], sw) == 0)
             o->sw = 1;
         else

@@ -20,15 +20,13 @@ use std::process::ExitCode;
 
 use nix::sys::socket::MsgFlags;
 use socket2::{Domain, Socket, Type};
-use sockref::{Context, Error, lexopt};
+use sockref::{Context, Error};
 
 const USAGE: &str = "sockets";
 
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
-        if let Some(arg) = lexopt::Parser::from_env().next()? {
-            return Err(arg.unexpected().into());
-        }
+        sockref::cli::no_arguments()?;
         stream_merges_writes()?;
         seqpacket_keeps_boundaries()?;
         datagrams_are_whole_or_truncated()?;

@@ -58,9 +58,7 @@ int main(int argc, char *argv[])
     int fd, other, conn, client;
     char byte;
 
-    handle_help(argc, argv);
-    if (argc > 1)
-        usage_error(argv[1][0] == '-' ? "invalid option '%s'" : "unexpected argument \"%s\"", argv[1]);
+    no_arguments(argc, argv);
 
     /* SO_TYPE */
     fd = tcp();
