@@ -60,6 +60,8 @@ static int lookup(const char *host, const char *service, const struct addrinfo *
     int rc, n = 0;
 
     snprintf(call, sizeof call, "getaddrinfo(%s, %s, %s)", shown(host), shown(service), flag_names(hints->ai_flags, flags, NFLAGS));
+    if (host != NULL && !(hints->ai_flags & AI_NUMERICHOST))
+        dns_note(host, 0, "--numeric-host");
     rc = getaddrinfo(host, service, hints, &list);
     if (rc != 0) {
         fprintf(stderr, "error: %s: %s (%s)\n", call, eai_name(rc), gai_strerror(rc));

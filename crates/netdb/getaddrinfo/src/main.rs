@@ -44,6 +44,12 @@ fn lookup(host: Option<&str>, service: Option<&str>, hints: AddrInfoHints) -> Re
         shown(service),
         flag_names(hints.flags)
     );
+    if let Some(name) = host
+        && hints.flags & libc::AI_NUMERICHOST == 0
+        && let Some(note) = netdb::dns_note(name, false, "--numeric-host")
+    {
+        eprintln!("{note}");
+    }
     let results: Vec<AddrInfo> = getaddrinfo(host, service, Some(hints))
         .and_then(|iter| {
             iter.collect::<Result<Vec<_>, _>>()

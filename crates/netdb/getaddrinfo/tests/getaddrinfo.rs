@@ -49,3 +49,23 @@ fn a_numeric_service_beyond_a_port_is_a_usage_error() {
     let line = sockref::testing::assert_usage_error(BIN, &["-"]);
     assert_eq!(line, "error: HOST and SERVICE cannot both be NULL");
 }
+
+/// No default run may query DNS: the default lookup is of a name
+/// /etc/hosts answers, so no note is printed; and a numeric-only lookup of
+/// a name fails at once, without a note and without a query.
+#[test]
+fn default_runs_stay_local_and_numeric_lookups_never_query() {
+    if netdb::in_etc_hosts("localhost") {
+        let out = sockref::testing::run_program(BIN, &[]);
+        assert!(out.status.success());
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let line = assert_runtime_error(BIN, &["example.invalid", "--numeric-host"]);
+    assert!(line.contains("EAI_NONAME"), "{line}");
+    let out = sockref::testing::run_program(BIN, &["example.invalid", "--numeric-host"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("note:"));
+}

@@ -47,6 +47,11 @@ fn lookup(addr: SocketAddr, flags: i32) -> Result<(), Error> {
         endpoint(addr),
         netdb::flag_names(flags, &FLAGS)
     );
+    if flags & libc::NI_NUMERICHOST == 0
+        && let Some(note) = netdb::dns_note(&netdb::ntop(addr.ip()), true, "--numeric-host")
+    {
+        eprintln!("{note}");
+    }
     let (host, service) = dns_lookup::getnameinfo(&addr, flags)
         .map_err(|e| netdb::gai_error(&call, e.error_num()))?;
     outln!("{call}:")?;

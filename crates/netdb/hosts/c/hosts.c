@@ -69,6 +69,7 @@ int main(int argc, char *argv[])
         endhostent();
         return 0;
     }
+    dns_note(name, 0, "a numeric address");
     if ((h = gethostbyname(name)) != NULL)
         print_host(h);
     else

@@ -26,6 +26,9 @@ fn main() -> ExitCode {
         match query {
             None => netdb::hosts().try_for_each(|h| print_host(&h))?,
             Some(name) => {
+                if let Some(note) = netdb::dns_note(&name, false, "a numeric address") {
+                    eprintln!("{note}");
+                }
                 match netdb::host_by_name(&name) {
                     Ok(h) => print_host(&h)?,
                     Err(code) => outln!(
