@@ -598,10 +598,12 @@ static void strategy_flow_control(int fd, struct pace *p, const char *tag)
         say(tag, "poll reports POLLPRI: %s", (pri.revents & POLLPRI) ? "yes" : "no");
     }
 
-    for (;;) {
+    for (int waited = 0;;) {
         /* Every mark, not only the first: a later urgent byte is as easily
-         * lost. The mark first: a read that stopped there leaves nothing
-         * readable, so a wait would wait past it. */
+         * lost. Checked before every wait (a read that stopped at the mark
+         * leaves nothing readable, so a wait would wait past it) and before
+         * every read (a mark that came with the data just waited for must
+         * be seen first, or the read steps over the byte). */
         if (!taken && at_mark(fd)) {
             say(tag, "read %zu bytes of normal data up to the mark", since_mark);
             since_mark = 0;
@@ -609,10 +611,15 @@ static void strategy_flow_control(int fd, struct pace *p, const char *tag)
             take_urgent_at_mark(fd, p, &taken, tag);
             continue;
         }
-        pace_wait_one(p, fd, POLLIN | POLLPRI);
-        while (read(sigurg_pipe[0], record, 2) == 2) {
-            /* later signals: the marks tell the story */
+        if (!waited) {
+            pace_wait_one(p, fd, POLLIN | POLLPRI);
+            while (read(sigurg_pipe[0], record, 2) == 2) {
+                /* later signals: the marks tell the story */
+            }
+            waited = 1;
+            continue;   /* check the mark again, then read */
         }
+        waited = 0;
         n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;

@@ -355,9 +355,13 @@ fn flow_control(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Erro
     // the urgent byte at the current mark was taken.
     let (mut since_mark, mut any_mark, mut taken) = (0usize, false, false);
     let mut buf = [0u8; BUF_SIZE];
+    let mut waited = false;
     loop {
-        // The mark first: a read that stopped there leaves nothing readable
-        // (the urgent byte is out of band), so a wait would wait past it.
+        // The mark before every read, and before every wait: a read that
+        // stopped at the mark leaves nothing readable (the urgent byte is
+        // out of band), so a wait would wait past it; and a mark that came
+        // with the data just waited for must be seen before that data is
+        // read, or the read steps over the byte.
         if !taken && sockatmark(conn).context("sockatmark")? {
             out.line(format_args!(
                 "read {since_mark} bytes of normal data up to the mark"
@@ -366,8 +370,12 @@ fn flow_control(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Erro
             take_urgent_at_mark(conn, pace, &mut taken, out)?;
             continue;
         }
-        pace.wait_one(conn, PollFlags::POLLIN | PollFlags::POLLPRI)?;
-        let _ = handler.take(); // later signals: the marks tell the story
+        if !std::mem::take(&mut waited) {
+            pace.wait_one(conn, PollFlags::POLLIN | PollFlags::POLLPRI)?;
+            let _ = handler.take(); // later signals: the marks tell the story
+            waited = true;
+            continue; // check the mark again, then read
+        }
         let n = match recv_normal(conn, &mut buf, MsgFlags::MSG_DONTWAIT) {
             Err(e)
                 if matches!(
