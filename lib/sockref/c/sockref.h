@@ -78,6 +78,10 @@ static void outf(const char *fmt, ...)
     check_stdout();
 }
 
+/* How long a self-demo waits for any one event before it gives up
+ * (DEMO_TIMEOUT in lib/sockref/src/peer.rs). */
+#define DEMO_TIMEOUT_MS 5000
+
 /* Each twin defines USAGE before including this header. */
 #ifndef USAGE
 #error "define USAGE before including sockref.h"

@@ -12,7 +12,7 @@ static socklen_t anylen;
 
 static int bind_loopback(struct sockaddr_storage *addr)
 {
-    struct timeval limit = { 5, 0 };
+    struct timeval limit = { DEMO_TIMEOUT_MS / 1000, 0 };
     socklen_t len = sizeof *addr;
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&any, anylen) < 0)

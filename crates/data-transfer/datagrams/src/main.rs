@@ -10,7 +10,6 @@
 use sockref::outln;
 use std::net::{SocketAddr, UdpSocket};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use sockref::{Context, Error};
 
@@ -26,7 +25,7 @@ fn main() -> ExitCode {
 
 fn bind_loopback() -> Result<UdpSocket, Error> {
     let s = UdpSocket::bind("127.0.0.1:0").context("bind to 127.0.0.1 port 0")?;
-    s.set_read_timeout(Some(Duration::from_secs(5)))
+    s.set_read_timeout(Some(sockref::peer::DEMO_TIMEOUT))
         .context("setsockopt(SO_RCVTIMEO)")?;
     Ok(s)
 }

@@ -51,7 +51,7 @@ int main(int argc, char *argv[])
     if (send(tx, "hello", 5, 0) < 0)
         call_failed("send");
     struct pollfd pfd = { .fd = rx, .events = POLLIN };
-    poll(&pfd, 1, 5000);
+    poll(&pfd, 1, DEMO_TIMEOUT_MS);
     printf("MSG_PEEK: %s\n", show(rx, 100, MSG_PEEK));
     printf("then a plain recv: %s\n", show(rx, 100, 0));
     if (send(tx, "world", 5, 0) < 0)

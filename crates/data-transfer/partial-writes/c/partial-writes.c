@@ -55,7 +55,7 @@ int main(int argc, char *argv[])
                 call_failed("send");
         }
         struct pollfd pfd = { .fd = rx, .events = POLLIN };
-        if (poll(&pfd, 1, 5000) == 0) {
+        if (poll(&pfd, 1, DEMO_TIMEOUT_MS) == 0) {
             fprintf(stderr, "error: nothing arrived within the timeout\n");
             return 1;
         }

@@ -44,7 +44,7 @@ int main(int argc, char *argv[])
         if (o.sw)
             usage_error("--paced is for a standalone sender (give IP PORT)");
         self_demo(sc, o.strategy ? o.strategy : sc->partner, o.family < 0 ? FAMILY_IPV4 : (enum family)o.family,
-                  o.timeout_ms < 0 ? 5000 : o.timeout_ms);
+                  o.timeout_ms < 0 ? DEMO_TIMEOUT_MS : o.timeout_ms);
     } else if (o.npositional == 2) {
         if (o.strategy || o.family >= 0 || o.timeout_ms >= 0)
             usage_error("--strategy, --family and --timeout are for the self-demo (no IP PORT)");

@@ -33,7 +33,7 @@ fn main() -> ExitCode {
             )),
             [] => oob::self_demo(
                 scenario,
-                opts.strategy.unwrap_or(scenario.partner()),
+                opts.strategy.unwrap_or(oob::partner(scenario)),
                 opts.family.unwrap_or(Family::Ipv4),
                 opts.timeout.unwrap_or(DEMO_TIMEOUT),
             ),

@@ -24,6 +24,9 @@
 
 #define BUF_SIZE 1024
 
+/* The flow-control receiver's buffer (FLOW_CONTROL_RCVBUF in receiver.rs). */
+#define FLOW_CONTROL_RCVBUF 4096
+
 /* One line of a transcript, behind its side's tag ("[send] ", "[recv] ", ""). */
 __attribute__((format(printf, 2, 3)))
 static void say(const char *tag, const char *fmt, ...)
@@ -133,13 +136,17 @@ static const struct scenario *find_scenario(const char *name)
     usage_error("unknown scenario '%s' (classic, paced, mark, two-urgent, flow-control)", name);
 }
 
+/* The flow-control sender's send buffer (FLOW_CONTROL_SNDBUF in sender.rs):
+ * room for every byte while the receiver's window stays closed. */
+#define FLOW_CONTROL_SNDBUF (256 * 1024)
+
 /* Options the sending socket needs: room for every byte under flow control. */
 static void prepare_sender(const struct scenario *sc, int fd)
 {
-    int size = 256 * 1024;
+    int size = FLOW_CONTROL_SNDBUF;
     if (strcmp(sc->name, "flow-control") == 0
         && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) < 0)
-        call_failed("setsockopt(SO_SNDBUF, 262144)");
+        call_failed("setsockopt(SO_SNDBUF, %d)", FLOW_CONTROL_SNDBUF);
 }
 
 struct sender {
@@ -651,11 +658,11 @@ static const char *find_strategy(const char *name)
 /* Options set on the listening socket before listen, inherited by accept. */
 static void prepare_listener(const char *strategy, int fd)
 {
-    int on = 1, size = 4096;
+    int on = 1, size = FLOW_CONTROL_RCVBUF;
     if (strcmp(strategy, "atmark") == 0 && setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &on, sizeof on) < 0)
         call_failed("setsockopt(SO_OOBINLINE)");
     if (strcmp(strategy, "flow-control") == 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) < 0)
-        call_failed("setsockopt(SO_RCVBUF, 4096)");
+        call_failed("setsockopt(SO_RCVBUF, %d)", FLOW_CONTROL_RCVBUF);
 }
 
 static void receive(const char *strategy, int fd, struct pace *p, const char *tag)

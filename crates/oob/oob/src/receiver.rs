@@ -17,10 +17,9 @@ use socket2::Socket;
 use sockref::{Context, Error, Out};
 
 use crate::pace::Pace;
-use crate::sender::text;
 use crate::sigurg::{Notice, SigurgHandler};
 use crate::urgent::{
-    UrgentError, recv_normal, recv_urgent, set_oob_inline, set_owner, sockatmark, wait_urgent,
+    UrgentError, recv_normal, recv_urgent, set_oob_inline, set_owner, sockatmark, text, wait_urgent,
 };
 
 /// A named receiving program of the chapter.
@@ -78,7 +77,7 @@ impl Strategy {
     pub fn prepare_listener(self, listener: &Socket) -> std::io::Result<()> {
         match self {
             Strategy::Atmark => set_oob_inline(listener, true),
-            Strategy::FlowControl => listener.set_recv_buffer_size(4096),
+            Strategy::FlowControl => listener.set_recv_buffer_size(FLOW_CONTROL_RCVBUF),
             _ => Ok(()),
         }
     }
@@ -95,6 +94,9 @@ impl Strategy {
         }
     }
 }
+
+/// The flow-control receiver's buffer: small, so the window closes soon.
+pub const FLOW_CONTROL_RCVBUF: usize = 4096;
 
 /// The textbook's buffer: one read returns at most this much.
 const BUF_SIZE: usize = 1024;

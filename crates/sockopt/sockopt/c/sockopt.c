@@ -176,7 +176,7 @@ int main(int argc, char *argv[])
     else
         snprintf(started, sizeof started, "%s", strerror(errno));
     struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-    poll(&pfd, 1, 5000);
+    poll(&pfd, 1, DEMO_TIMEOUT_MS);
     const char *events = (pfd.revents & POLLERR) ? "POLLERR" : pfd.revents ? "ready" : "nothing";
     int e1 = get_int(fd, SOL_SOCKET, SO_ERROR, "SO_ERROR"), e2 = get_int(fd, SOL_SOCKET, SO_ERROR, "SO_ERROR");
     char first_text[96], second_text[96];

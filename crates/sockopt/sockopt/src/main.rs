@@ -255,7 +255,7 @@ fn wait_writable(sock: &Socket) -> Result<&'static str, Error> {
     let flags = sockref::peer::poll_one(
         sock.as_fd(),
         sockref::peer::POLLOUT,
-        Some(Duration::from_secs(5)),
+        Some(sockref::peer::DEMO_TIMEOUT),
     )
     .context("poll")?;
     Ok(if flags.contains(sockref::peer::POLLERR) {
