@@ -6,13 +6,12 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::Ipv4Addr;
 use std::path::{Component, Path, PathBuf};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
-use sockref::{Context, Error};
+use sockref::Error;
 
 use crate::Workspace;
 use crate::programs::display;
@@ -33,16 +32,25 @@ pub struct Include {
     pub anchor: Option<String>,
 }
 
-/// The chapters listed in SUMMARY.md, as paths under `book/src`.
-pub fn chapters(ws: &Workspace) -> Result<Vec<PathBuf>, String> {
-    let src = ws.root.join("book/src");
-    let summary = fs::read_to_string(src.join("SUMMARY.md"))
-        .map_err(|e| format!("book/src/SUMMARY.md: {e}"))?;
-    let link = Regex::new(r"\]\(([^)]+\.md)\)").expect("valid pattern");
-    Ok(link
-        .captures_iter(&summary)
-        .map(|c| src.join(&c[1]))
+/// The chapters of the book in order, as mdBook parses SUMMARY.md: paths
+/// relative to `book/src` (drafts and separators left out).
+pub fn chapters(ws: &Workspace) -> Result<Vec<String>, String> {
+    let book = mdbook_driver::MDBook::load(ws.root.join("book"))
+        .map_err(|e| format!("book/src/SUMMARY.md: {e:#}"))?;
+    Ok(book
+        .iter()
+        .filter_map(|item| match item {
+            mdbook_driver::book::BookItem::Chapter(ch) => ch.path.as_ref(),
+            _ => None,
+        })
+        .map(|p| p.to_string_lossy().into_owned())
         .collect())
+}
+
+/// The chapters as paths under `book/src`.
+pub fn chapter_paths(ws: &Workspace) -> Result<Vec<PathBuf>, String> {
+    let src = ws.root.join("book/src");
+    Ok(chapters(ws)?.iter().map(|c| src.join(c)).collect())
 }
 
 /// Every include directive of `chapter`.
@@ -121,10 +129,70 @@ fn anchor_name<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
 /// Every file some chapter of the book includes.
 pub fn included_files(ws: &Workspace) -> Result<BTreeSet<PathBuf>, String> {
     let mut files = BTreeSet::new();
-    for chapter in chapters(ws)? {
+    for chapter in chapter_paths(ws)? {
         files.extend(includes(&chapter)?.into_iter().map(|i| i.file));
     }
     Ok(files)
+}
+
+/// Every anchor defined in the workspace's sources is included by some
+/// chapter: an anchor nobody shows is a label that lies about the book.
+pub fn check_anchors_used(ws: &Workspace) -> Result<(), String> {
+    let mut used = BTreeSet::new();
+    for chapter in chapter_paths(ws)? {
+        for inc in includes(&chapter)? {
+            if let Some(anchor) = inc.anchor {
+                used.insert((inc.file, anchor));
+            }
+        }
+    }
+    let mut unused = Vec::new();
+    for file in source_files(ws) {
+        let Ok(text) = fs::read_to_string(&file) else {
+            continue;
+        };
+        for (i, line) in text.lines().enumerate() {
+            if let Some(name) = anchor_name(line, "ANCHOR:")
+                && !used.contains(&(file.clone(), name.to_string()))
+            {
+                unused.push(format!(
+                    "{}:{}: anchor '{name}' is included by no chapter (include it or remove it)",
+                    display(ws, &file),
+                    i + 1
+                ));
+            }
+        }
+    }
+    if unused.is_empty() {
+        Ok(())
+    } else {
+        Err(unused.join("\n"))
+    }
+}
+
+/// The Rust and C sources under crates/, lib/ and benches/.
+fn source_files(ws: &Workspace) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n != "target") {
+                    walk(&path, out);
+                }
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "rs" || e == "c" || e == "h")
+            {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for dir in ["crates", "lib", "benches"] {
+        walk(&ws.root.join(dir), &mut out);
+    }
+    out.sort();
+    out
 }
 
 /// `a/b/../c` as `a/c`, without touching the file system.
@@ -144,8 +212,10 @@ fn clean(path: &Path) -> PathBuf {
 
 /// Builds the book with mdBook into `target/book` and returns that folder.
 pub fn build(ws: &Workspace) -> Result<PathBuf, Error> {
-    let book = mdbook_driver::MDBook::load(ws.root.join("book"))
+    let mut book = mdbook_driver::MDBook::load(ws.root.join("book"))
         .map_err(|e| Error::runtime(format!("load book/: {e:#}")))?;
+    // Beside cargo's output wherever CARGO_TARGET_DIR puts it.
+    book.config.build.build_dir = ws.target.join("book");
     book.build()
         .map_err(|e| Error::runtime(format!("build the book: {e:#}")))?;
     let out = ws.target.join("book");
@@ -260,29 +330,54 @@ fn html_files(dir: &Path) -> Vec<PathBuf> {
 /// (any free port unless `--port` says) until interrupted.
 pub fn serve(ws: &Workspace, port: u16) -> Result<(), Error> {
     let root = build(ws)?;
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
-        .context(format!("bind to 127.0.0.1:{port}"))?;
-    let addr = listener.local_addr().context("getsockname")?;
-    println!("serving the book on http://{addr}/ (Ctrl-C stops)");
-    for stream in listener.incoming() {
-        match stream {
-            Ok(stream) => {
-                if let Err(e) = serve_one(&root, stream) {
-                    eprintln!("warning: {e}");
-                }
-            }
-            Err(e) => eprintln!("warning: accept: {e}"),
-        }
-    }
+    let server = Server::bind((Ipv4Addr::LOCALHOST, port))
+        .map_err(|e| Error::runtime(format!("bind to 127.0.0.1:{port}: {e}")))?;
+    println!("serving the book on {} (Ctrl-C stops)", server.url());
+    server.run(&root);
     Ok(())
 }
 
-/// Answers one HTTP GET with a file of the built book.
-pub fn serve_one(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
-    let mut request = String::new();
-    BufReader::new(&stream).read_line(&mut request)?;
-    let path = request.split_whitespace().nth(1).unwrap_or("/");
-    let path = path.split(['?', '#']).next().unwrap_or("/");
+/// A static-file server for the built book, on tiny_http: each connection
+/// is read on its own thread, so an idle client blocks nobody, and each
+/// request is answered on a thread of its own.
+pub struct Server {
+    http: Arc<tiny_http::Server>,
+}
+
+impl Server {
+    pub fn bind(addr: (Ipv4Addr, u16)) -> Result<Self, String> {
+        let http = tiny_http::Server::http(addr).map_err(|e| e.to_string())?;
+        Ok(Server {
+            http: Arc::new(http),
+        })
+    }
+
+    pub fn url(&self) -> String {
+        match self.http.server_addr() {
+            tiny_http::ListenAddr::IP(addr) => format!("http://{addr}"),
+            other => format!("http://{other}"),
+        }
+    }
+
+    /// Serves files of `root` until the process ends.
+    pub fn run(&self, root: &Path) {
+        for request in self.http.incoming_requests() {
+            let root = root.to_path_buf();
+            std::thread::spawn(move || {
+                let _ = answer(&root, request);
+            });
+        }
+    }
+
+    /// Serves files of `root` on a thread of its own.
+    pub fn spawn(self, root: PathBuf) {
+        std::thread::spawn(move || self.run(&root));
+    }
+}
+
+/// One GET: the file, or the book's own 404 page with status 404.
+fn answer(root: &Path, request: tiny_http::Request) -> std::io::Result<()> {
+    let path = request.url().split(['?', '#']).next().unwrap_or("/");
     let mut file = root.to_path_buf();
     for part in path
         .split('/')
@@ -293,17 +388,19 @@ pub fn serve_one(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
     if file.is_dir() {
         file.push("index.html");
     }
-    let (status, body) = match fs::read(&file) {
-        Ok(body) => ("200 OK", body),
-        Err(_) => ("404 Not Found", b"not found".to_vec()),
+    let (status, file) = if file.is_file() {
+        (200, file)
+    } else {
+        (404, root.join("404.html"))
     };
-    let header = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        content_type(&file),
-        body.len()
-    );
-    stream.write_all(header.as_bytes())?;
-    stream.write_all(&body)
+    let body = fs::read(&file).unwrap_or_else(|_| b"not found".to_vec());
+    let header =
+        tiny_http::Header::from_bytes("Content-Type", content_type(&file)).expect("a valid header");
+    request.respond(
+        tiny_http::Response::from_data(body)
+            .with_status_code(status)
+            .with_header(header),
+    )
 }
 
 fn percent_decode(part: &str) -> String {

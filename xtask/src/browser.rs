@@ -8,7 +8,7 @@
 //! `sockatmark` and `connect_retry` (mdBook fills it from `?search=`).
 //! Internal links are checked on the HTML by the `links` stage.
 
-use std::net::{Ipv4Addr, TcpListener};
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::LazyLock;
@@ -39,17 +39,11 @@ pub type Check = (String, Result<(), String>);
 /// Serves the built book at `dir` on a loopback port, for the rest of the
 /// process's life; returns the base URL.
 fn serve(dir: PathBuf) -> Result<String, String> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+    let server = book::Server::bind((Ipv4Addr::LOCALHOST, 0))
         .map_err(|e| format!("bind to 127.0.0.1 port 0: {e}"))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| format!("getsockname: {e}"))?;
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let _ = book::serve_one(&dir, stream);
-        }
-    });
-    Ok(format!("http://{addr}"))
+    let url = server.url();
+    server.spawn(dir);
+    Ok(url)
 }
 
 /// Runs headless Chromium on `url` with `action` (`--dump-dom`, or
@@ -130,7 +124,7 @@ pub fn book_test(ws: &Workspace) -> Result<Vec<Check>, String> {
     let base = serve(built)?;
     let mut checks = Vec::new();
     let src = ws.root.join("book/src");
-    for chapter in book::chapters(ws)? {
+    for chapter in book::chapter_paths(ws)? {
         let rel = chapter
             .strip_prefix(&src)
             .unwrap_or(&chapter)
@@ -195,6 +189,27 @@ pub fn book_test(ws: &Workspace) -> Result<Vec<Check>, String> {
     }
     let _ = std::fs::remove_dir_all(&profile);
     Ok(checks)
+}
+
+/// `cargo xtask book-test`: builds the book, runs [`book_test`], and
+/// prints one line per page.
+pub fn book_test_command(ws: &Workspace) -> Result<(), sockref::Error> {
+    book::build(ws)?;
+    let checks = book_test(ws).map_err(sockref::Error::runtime)?;
+    let failed = checks.iter().filter(|(_, r)| r.is_err()).count();
+    for (name, result) in &checks {
+        match result {
+            Ok(()) => println!("ok    {name}"),
+            Err(e) => println!("FAIL  {name}: {e}"),
+        }
+    }
+    println!("screenshots in {}", ws.target.join("book-test").display());
+    println!("{} passed, {failed} failed", checks.len() - failed);
+    if failed > 0 {
+        Err(sockref::Error::runtime(format!("{failed} page(s) failed")))
+    } else {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

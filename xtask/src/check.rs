@@ -1,29 +1,13 @@
 //! `cargo xtask check-all`: the grader.
 //!
-//! Stages, in order; each prints one line with its counts and elapsed time:
-//!
-//! | stage     | checks                                                              |
-//! |-----------|---------------------------------------------------------------------|
-//! | fmt       | `cargo fmt --check`                                                 |
-//! | clippy    | `cargo clippy --all-targets -- -D warnings`                         |
-//! | build     | `cargo build` of every program                                      |
-//! | test      | `cargo test`, per section and for the shared crates                 |
-//! | c-twins   | each C twin compiles with `cc -std=c11 -Wall -Wextra -Werror`       |
-//! | parity    | each C twin prints what its Rust program prints, for every case     |
-//! | interop   | standalone Rust and C programs talk to each other, all pairings     |
-//! | recorded  | each recorded output in the book matches a fresh run                |
-//! | bench     | the benches run once (criterion's test mode); the book's figures    |
-//! |           | are what their committed summary renders to                         |
-//! | includes  | each chapter's includes name existing files and anchors             |
-//! | coverage  | each program, C twin and recorded output appears in some chapter    |
-//! | book      | mdBook builds the book                                              |
-//! | links     | every internal link and anchor of the built book resolves           |
-//! | browser   | headless Chromium renders every chapter without console errors and  |
-//! |           | the search finds `sockatmark` (skipped if Chromium is missing)      |
-//!
-//! At the end: a table per section, `target/check-all/report.json`,
-//! `target/check-all/junit.xml`, and the last line `N passed, N failed`.
-//! The exit status is non-zero if any check failed.
+//! The stages are data: [`STAGES`] names each one, says in one line what
+//! it checks and which sections it applies to, and points at the function
+//! that runs it. The tables in README.md and `book/src/graders.md` and the
+//! progress lines are all made from it. Each stage prints one line with
+//! its counts and elapsed time; at the end come a table per section,
+//! `target/check-all/report.json`, `target/check-all/junit.xml`, and the
+//! last line `N passed, N failed`. The exit status is non-zero if any
+//! check failed.
 
 use std::io::Write;
 use std::time::Instant;
@@ -35,11 +19,132 @@ use crate::Workspace;
 use crate::book;
 use crate::programs::{self, display};
 use crate::report::{self, Check, Outcome};
-use crate::sections::{SECTIONS, Section};
+use crate::sections::{self, Program, Section};
 
-const STAGES: &[&str] = &[
-    "fmt", "clippy", "build", "test", "c-twins", "parity", "interop", "recorded", "bench",
-    "includes", "coverage", "book", "links", "browser",
+/// Which part of the workspace a stage grades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The whole workspace, also when one section is graded.
+    Workspace,
+    /// Each graded section.
+    Sections,
+    /// Only when every section is graded (the book, the benches).
+    WholeRun,
+}
+
+impl Scope {
+    /// How the tables say it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scope::Workspace => "workspace",
+            Scope::Sections => "each section",
+            Scope::WholeRun => "full run only",
+        }
+    }
+}
+
+/// One stage of check-all.
+#[derive(Debug)]
+pub struct Stage {
+    pub name: &'static str,
+    /// What it checks, in one line (shown in README.md and graders.md).
+    pub checks: &'static str,
+    pub scope: Scope,
+    run: fn(&mut Grader<'_>, &'static str),
+}
+
+/// The stages, in the order they run.
+pub static STAGES: &[Stage] = &[
+    Stage {
+        name: "fmt",
+        checks: "`cargo fmt --check` on every package",
+        scope: Scope::Workspace,
+        run: fmt,
+    },
+    Stage {
+        name: "clippy",
+        checks: "`cargo clippy --all-targets` with warnings denied",
+        scope: Scope::Sections,
+        run: clippy,
+    },
+    Stage {
+        name: "build",
+        checks: "every program builds",
+        scope: Scope::Sections,
+        run: build,
+    },
+    Stage {
+        name: "test",
+        checks: "`cargo test` of each section's packages, then of `lib/`, the grader and the benches; a section with no test fails",
+        scope: Scope::Sections,
+        run: tests,
+    },
+    Stage {
+        name: "c-twins",
+        checks: "each C twin compiles with `cc -std=c11 -Wall -Wextra -Werror`",
+        scope: Scope::Sections,
+        run: c_twins,
+    },
+    Stage {
+        name: "parity",
+        checks: "for every case in the manifests, the C twin prints what the Rust program prints (less lines starting `std::`), on stdout and stderr, with the same exit status",
+        scope: Scope::Sections,
+        run: parity,
+    },
+    Stage {
+        name: "interop",
+        checks: "standalone Rust and C programs talk to each other in all four pairings, over IPv4 and IPv6, with the same transcripts; clients pointed at a closed port fail the same way",
+        scope: Scope::Sections,
+        run: interop,
+    },
+    Stage {
+        name: "recorded",
+        checks: "every output shown in the book matches a fresh run (ports, process ids and times masked)",
+        scope: Scope::Sections,
+        run: recorded,
+    },
+    Stage {
+        name: "generated",
+        checks: "the generated blocks of README.md and the book match the manifests, the stage table and the command list",
+        scope: Scope::Workspace,
+        run: generated,
+    },
+    Stage {
+        name: "bench",
+        checks: "each benchmark runs once; the performance figures are what their committed summary renders to",
+        scope: Scope::WholeRun,
+        run: bench,
+    },
+    Stage {
+        name: "includes",
+        checks: "every file and anchor a chapter includes exists, and every anchor defined in the sources is included",
+        scope: Scope::Sections,
+        run: includes,
+    },
+    Stage {
+        name: "coverage",
+        checks: "every program, C twin, shared file and recorded output appears in the book",
+        scope: Scope::Sections,
+        run: coverage,
+    },
+    Stage {
+        name: "book",
+        checks: "mdBook builds the book",
+        scope: Scope::WholeRun,
+        run: book_build,
+    },
+    Stage {
+        name: "links",
+        checks: "every internal link and anchor of the built book resolves",
+        scope: Scope::WholeRun,
+        run: links,
+    },
+    Stage {
+        name: "browser",
+        checks: "headless Chromium renders every chapter without console errors, with its code and recorded outputs, and the search finds `sockatmark` and `connect_retry` (skipped, with the install command, where Chromium is missing)",
+        scope: Scope::WholeRun,
+        run: browser,
+    },
 ];
 
 /// Cargo runs may be long on a cold 2-core machine, but never unbounded.
@@ -48,6 +153,8 @@ const CARGO_LIMIT: std::time::Duration = std::time::Duration::from_secs(30 * 60)
 struct Grader<'a> {
     ws: &'a Workspace,
     sections: Vec<&'static Section>,
+    /// Grading every section, not one.
+    whole: bool,
     /// `-p` flags for cargo: every package when grading one section.
     package_flags: Vec<String>,
     checks: Vec<Check>,
@@ -55,7 +162,7 @@ struct Grader<'a> {
 
 pub fn check_all(ws: &Workspace, only: Option<&'static Section>) -> Result<(), Error> {
     let start = Instant::now();
-    let sections: Vec<&'static Section> = SECTIONS
+    let sections: Vec<&'static Section> = sections::all()
         .iter()
         .filter(|s| only.is_none_or(|o| o.name == s.name))
         .collect();
@@ -70,6 +177,7 @@ pub fn check_all(ws: &Workspace, only: Option<&'static Section>) -> Result<(), E
     let mut g = Grader {
         ws,
         sections,
+        whole: only.is_none(),
         package_flags,
         checks: Vec::new(),
     };
@@ -81,12 +189,16 @@ pub fn check_all(ws: &Workspace, only: Option<&'static Section>) -> Result<(), E
         )),
         ws.root.display()
     );
-    for (i, stage) in STAGES.iter().enumerate() {
-        print!("[{:>2}/{}] {stage:<9} ", i + 1, STAGES.len());
+    let stages: Vec<&'static Stage> = STAGES
+        .iter()
+        .filter(|st| g.whole || st.scope != Scope::WholeRun)
+        .collect();
+    for (i, stage) in stages.iter().enumerate() {
+        print!("[{:>2}/{}] {:<9} ", i + 1, stages.len(), stage.name);
         let _ = std::io::stdout().flush();
         let before = g.checks.len();
         let t = Instant::now();
-        g.run_stage(stage);
+        (stage.run)(&mut g, stage.name);
         let new = &g.checks[before..];
         let (p, f, s) = (
             report::count(new, Outcome::Pass),
@@ -102,9 +214,14 @@ pub fn check_all(ws: &Workspace, only: Option<&'static Section>) -> Result<(), E
             "{p:>3} passed, {f} failed{skipped}   {:>6.1} s",
             t.elapsed().as_secs_f64()
         );
-        for c in new.iter().filter(|c| c.outcome == Outcome::Fail) {
+        for c in new.iter().filter(|c| c.outcome != Outcome::Pass) {
+            let word = if c.outcome == Outcome::Fail {
+                "FAIL"
+            } else {
+                "skip"
+            };
             println!(
-                "        FAIL [{}] {}: {}",
+                "        {word} [{}] {}: {}",
                 c.section_name(),
                 c.name,
                 indent(&c.detail)
@@ -112,7 +229,8 @@ pub fn check_all(ws: &Workspace, only: Option<&'static Section>) -> Result<(), E
         }
     }
     let seconds = start.elapsed().as_secs_f64();
-    report::print_table(&g.checks, STAGES);
+    let names: Vec<&str> = stages.iter().map(|s| s.name).collect();
+    report::print_table(&g.checks, &names);
     let dir = ws.target.join("check-all");
     report::write_reports(&dir, &g.checks, seconds)
         .map_err(|e| Error::runtime(format!("write the reports into {}: {e}", dir.display())))?;
@@ -144,254 +262,267 @@ fn indent(text: &str) -> String {
     text.replace('\n', "\n          ")
 }
 
-impl Grader<'_> {
-    fn run_stage(&mut self, stage: &'static str) {
-        match stage {
-            "fmt" => self.cargo(
-                stage,
-                None,
-                "fmt",
-                &["fmt", "--all", "--check", "--", "--color=never"],
-                false,
-            ),
-            "clippy" => {
-                let flags = self.package_flags.clone();
-                let mut args = vec!["clippy", "--quiet", "--all-targets"];
-                args.extend(flags.iter().map(String::as_str));
-                args.extend(["--", "-D", "warnings"]);
-                self.cargo(stage, None, "clippy", &args, false);
+fn fmt(g: &mut Grader<'_>, stage: &'static str) {
+    g.cargo(
+        stage,
+        None,
+        "fmt",
+        &["fmt", "--all", "--check", "--", "--color=never"],
+        false,
+    );
+}
+
+fn clippy(g: &mut Grader<'_>, stage: &'static str) {
+    let flags = g.package_flags.clone();
+    let mut args = vec!["clippy", "--quiet", "--all-targets"];
+    args.extend(flags.iter().map(String::as_str));
+    args.extend(["--", "-D", "warnings"]);
+    g.cargo(stage, None, "clippy", &args, false);
+}
+
+fn build(g: &mut Grader<'_>, stage: &'static str) {
+    let flags = g.package_flags.clone();
+    let mut args = vec!["build", "--quiet", "--bins"];
+    args.extend(flags.iter().map(String::as_str));
+    g.cargo(stage, None, "build", &args, false);
+}
+
+/// `cargo test` per section, then for the packages outside crates/.
+fn tests(g: &mut Grader<'_>, stage: &'static str) {
+    for section in g.sections.clone() {
+        let mut args = vec!["test", "--quiet"];
+        for p in &section.packages {
+            args.extend(["-p", p]);
+        }
+        g.cargo(
+            stage,
+            Some(section.name.as_str()),
+            "cargo test",
+            &args,
+            true,
+        );
+    }
+    if g.whole {
+        g.cargo(
+            stage,
+            None,
+            "cargo test (lib/, xtask, benches)",
+            &[
+                "test",
+                "--quiet",
+                "-p",
+                "sockref",
+                "-p",
+                "xtask",
+                "-p",
+                "sockref-benches",
+            ],
+            true,
+        );
+    }
+}
+
+fn c_twins(g: &mut Grader<'_>, stage: &'static str) {
+    g.each_program(stage, programs::build_c_twin);
+}
+
+fn parity(g: &mut Grader<'_>, stage: &'static str) {
+    for section in g.sections.clone() {
+        for program in &section.programs {
+            for case in &program.cases {
+                let name = format!("{} {}", program.bin, case.name);
+                g.timed(stage, Some(section.name.as_str()), name, |ws| {
+                    programs::check_parity(ws, program, case)
+                });
             }
-            "build" => {
-                let flags = self.package_flags.clone();
-                let mut args = vec!["build", "--quiet", "--bins"];
-                args.extend(flags.iter().map(String::as_str));
-                self.cargo(stage, None, "build", &args, false);
-            }
-            "test" => self.tests(),
-            "c-twins" => self.each_program(stage, programs::build_c_twin),
-            "parity" => {
-                for section in self.sections.clone() {
-                    for program in section.programs {
-                        for case in program.cases {
-                            let name = format!("{} {}", program.bin, case.name);
-                            self.timed(stage, Some(section.name), name, |ws| {
-                                programs::check_parity(ws, program, case)
-                            });
-                        }
-                    }
-                }
-            }
-            "interop" => {
-                for section in self.sections.clone() {
-                    for interop in section.interop {
-                        let name = interop.name.to_string();
-                        self.timed(stage, Some(section.name), name, |ws| {
-                            programs::check_interop(ws, interop)
-                        });
-                    }
-                    for program in section.programs {
-                        if let Some(extra) = program.connects {
-                            let name = format!("{} refused", program.bin);
-                            self.timed(stage, Some(section.name), name, |ws| {
-                                programs::check_refused(ws, program.bin, extra)
-                            });
-                        }
-                    }
-                }
-            }
-            "recorded" => {
-                for section in self.sections.clone() {
-                    for program in section.programs {
-                        for case in program.cases.iter().filter(|c| c.recorded) {
-                            let name = program.recorded_path(case);
-                            self.timed(stage, Some(section.name), name, |ws| {
-                                programs::check_recorded(ws, program, case)
-                            });
-                        }
-                    }
-                }
-            }
-            "bench" => {
-                if self.sections.len() == SECTIONS.len() {
-                    self.cargo(
-                        stage,
-                        None,
-                        "benches, once each",
-                        &[
-                            "test",
-                            "--quiet",
-                            "-p",
-                            "sockref-benches",
-                            "--bench",
-                            "latency",
-                        ],
-                        false,
-                    );
-                    self.timed(
-                        stage,
-                        None,
-                        "generated figures".into(),
-                        crate::bench::check_generated,
-                    );
-                }
-            }
-            "includes" => {
-                for section in self.sections.clone() {
-                    self.timed(
-                        stage,
-                        Some(section.name),
-                        section.chapter.to_string(),
-                        |ws| {
-                            book::check_includes(
-                                ws,
-                                &ws.root.join("book/src").join(section.chapter),
-                            )
-                        },
-                    );
-                }
-                if self.sections.len() == SECTIONS.len() {
-                    self.check_other_chapters();
-                }
-            }
-            "coverage" => self.coverage(),
-            "browser" => {
-                if self.sections.len() == SECTIONS.len() {
-                    match crate::browser::book_test(self.ws) {
-                        Ok(checks) => {
-                            for (name, result) in checks {
-                                self.record(stage, None, name, result, 0.0);
-                            }
-                        }
-                        Err(why) => self.checks.push(Check {
-                            stage,
-                            section: None,
-                            name: "book in Chromium".into(),
-                            outcome: Outcome::Skip,
-                            detail: why,
-                            seconds: 0.0,
-                        }),
-                    }
-                }
-            }
-            "links" => self.timed(stage, None, "internal links".into(), |ws| {
-                book::check_links(&ws.target.join("book"))
-            }),
-            "book" => self.timed(stage, None, "mdbook build".into(), |ws| {
-                book::build(ws).map(|_| ()).map_err(|e| e.to_string())
-            }),
-            _ => unreachable!("unknown stage {stage}"),
         }
     }
+}
 
+fn interop(g: &mut Grader<'_>, stage: &'static str) {
+    for section in g.sections.clone() {
+        for interop in &section.interop {
+            g.timed(
+                stage,
+                Some(section.name.as_str()),
+                interop.name.clone(),
+                |ws| programs::check_interop(ws, interop),
+            );
+        }
+        for program in &section.programs {
+            if let Some(extra) = &program.connects {
+                let name = format!("{} refused", program.bin);
+                g.timed(stage, Some(section.name.as_str()), name, |ws| {
+                    programs::check_refused(ws, &program.bin, extra)
+                });
+            }
+        }
+    }
+}
+
+fn recorded(g: &mut Grader<'_>, stage: &'static str) {
+    for section in g.sections.clone() {
+        for program in &section.programs {
+            for case in program.cases.iter().filter(|c| c.recorded) {
+                let name = program.recorded_path(case);
+                g.timed(stage, Some(section.name.as_str()), name, |ws| {
+                    programs::check_recorded(ws, program, case)
+                });
+            }
+        }
+    }
+}
+
+fn generated(g: &mut Grader<'_>, stage: &'static str) {
+    for (file, result) in crate::codegen::check_all(g.ws) {
+        g.record(stage, None, file, result, 0.0);
+    }
+}
+
+fn bench(g: &mut Grader<'_>, stage: &'static str) {
+    g.cargo(
+        stage,
+        None,
+        "benches, once each",
+        &[
+            "test",
+            "--quiet",
+            "-p",
+            "sockref-benches",
+            "--bench",
+            "latency",
+        ],
+        false,
+    );
+    g.timed(
+        stage,
+        None,
+        "generated figures".into(),
+        crate::bench::check_generated,
+    );
+}
+
+fn includes(g: &mut Grader<'_>, stage: &'static str) {
+    for section in g.sections.clone() {
+        g.timed(
+            stage,
+            Some(section.name.as_str()),
+            section.chapter.clone(),
+            |ws| book::check_includes(ws, &ws.root.join("book/src").join(&section.chapter)),
+        );
+    }
+    if g.whole {
+        g.check_other_chapters(stage);
+        g.timed(stage, None, "anchors".into(), book::check_anchors_used);
+    }
+}
+
+fn book_build(g: &mut Grader<'_>, stage: &'static str) {
+    g.timed(stage, None, "mdbook build".into(), |ws| {
+        book::build(ws).map(|_| ()).map_err(|e| e.to_string())
+    });
+}
+
+fn links(g: &mut Grader<'_>, stage: &'static str) {
+    g.timed(stage, None, "internal links".into(), |ws| {
+        book::check_links(&ws.target.join("book"))
+    });
+}
+
+fn browser(g: &mut Grader<'_>, stage: &'static str) {
+    match crate::browser::book_test(g.ws) {
+        Ok(checks) => {
+            for (name, result) in checks {
+                g.record(stage, None, name, result, 0.0);
+            }
+        }
+        Err(why) => g.checks.push(Check {
+            stage,
+            section: None,
+            name: "book in Chromium".into(),
+            outcome: Outcome::Skip,
+            detail: why,
+            seconds: 0.0,
+        }),
+    }
+}
+
+/// Each program's Rust source, its C twin and its recorded outputs, and
+/// the section's shared files, are included by some chapter of the book.
+fn coverage(g: &mut Grader<'_>, stage: &'static str) {
+    let included = match book::included_files(g.ws) {
+        Ok(files) => files,
+        Err(e) => return g.record(stage, None, "SUMMARY.md".into(), Err(e), 0.0),
+    };
+    let ws = g.ws;
+    let src = ws.root.join("book/src");
+    let all_included = |wanted: Vec<std::path::PathBuf>| {
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|w| !included.contains(w.as_path()))
+            .map(|w| display(ws, w))
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("no chapter includes {}", missing.join(", ")))
+        }
+    };
+    for section in g.sections.clone() {
+        for program in &section.programs {
+            let mut wanted = vec![ws.root.join(&program.source), ws.root.join(&program.c_twin)];
+            let recorded = program.cases.iter().filter(|c| c.recorded);
+            wanted.extend(recorded.map(|c| src.join(program.recorded_path(c))));
+            let result = all_included(wanted);
+            g.record(
+                stage,
+                Some(section.name.as_str()),
+                program.bin.clone(),
+                result,
+                0.0,
+            );
+        }
+        if !section.shared.is_empty() {
+            let result = all_included(section.shared.iter().map(|f| ws.root.join(f)).collect());
+            g.record(
+                stage,
+                Some(section.name.as_str()),
+                "shared code".into(),
+                result,
+                0.0,
+            );
+        }
+    }
+}
+
+impl Grader<'_> {
     /// Chapters that belong to no section (the introduction, ...).
-    fn check_other_chapters(&mut self) {
+    fn check_other_chapters(&mut self, stage: &'static str) {
         let chapters = match book::chapters(self.ws) {
             Ok(c) => c,
-            Err(e) => return self.record("includes", None, "SUMMARY.md".into(), Err(e), 0.0),
+            Err(e) => return self.record(stage, None, "SUMMARY.md".into(), Err(e), 0.0),
         };
         for chapter in chapters {
-            let name = display(self.ws, &chapter);
-            if SECTIONS
-                .iter()
-                .any(|s| name.ends_with(&format!("book/src/{}", s.chapter)))
-            {
+            if sections::all().iter().any(|s| s.chapter == chapter) {
                 continue;
             }
-            let short = name.trim_start_matches("book/src/").to_string();
-            self.timed("includes", None, short, |ws| {
-                book::check_includes(ws, &chapter)
+            self.timed(stage, None, chapter.clone(), |ws| {
+                book::check_includes(ws, &ws.root.join("book/src").join(&chapter))
             });
-        }
-    }
-
-    /// Each program's Rust source, its C twin and its recorded outputs are
-    /// included by some chapter of the book.
-    fn coverage(&mut self) {
-        let included = match book::included_files(self.ws) {
-            Ok(files) => files,
-            Err(e) => return self.record("coverage", None, "SUMMARY.md".into(), Err(e), 0.0),
-        };
-        let ws = self.ws;
-        let src = ws.root.join("book/src");
-        let all_included = |wanted: Vec<std::path::PathBuf>| {
-            let missing: Vec<String> = wanted
-                .iter()
-                .filter(|w| !included.contains(w.as_path()))
-                .map(|w| display(ws, w))
-                .collect();
-            if missing.is_empty() {
-                Ok(())
-            } else {
-                Err(format!("no chapter includes {}", missing.join(", ")))
-            }
-        };
-        for section in self.sections.clone() {
-            for program in section.programs {
-                let mut wanted = vec![ws.root.join(program.source), ws.root.join(program.c_twin)];
-                let recorded = program.cases.iter().filter(|c| c.recorded);
-                wanted.extend(recorded.map(|c| src.join(program.recorded_path(c))));
-                let result = all_included(wanted);
-                self.record(
-                    "coverage",
-                    Some(section.name),
-                    program.bin.to_string(),
-                    result,
-                    0.0,
-                );
-            }
-            if !section.shared.is_empty() {
-                let result = all_included(section.shared.iter().map(|f| ws.root.join(f)).collect());
-                self.record(
-                    "coverage",
-                    Some(section.name),
-                    "shared code".into(),
-                    result,
-                    0.0,
-                );
-            }
-        }
-    }
-
-    /// `cargo test` per section, then for the shared crates.
-    fn tests(&mut self) {
-        for section in self.sections.clone() {
-            let mut args = vec!["test", "--quiet"];
-            for p in section.packages {
-                args.extend(["-p", p]);
-            }
-            self.cargo("test", Some(section.name), "cargo test", &args, true);
-        }
-        if self.sections.len() == SECTIONS.len() {
-            self.cargo(
-                "test",
-                None,
-                "cargo test (sockref, xtask, benches)",
-                &[
-                    "test",
-                    "--quiet",
-                    "-p",
-                    "sockref",
-                    "-p",
-                    "xtask",
-                    "-p",
-                    "sockref-benches",
-                ],
-                true,
-            );
         }
     }
 
     fn each_program(
         &mut self,
         stage: &'static str,
-        f: impl Fn(&Workspace, &crate::sections::Program) -> Result<(), String>,
+        f: impl Fn(&Workspace, &Program) -> Result<(), String>,
     ) {
         for section in self.sections.clone() {
-            for program in section.programs {
+            for program in &section.programs {
                 self.timed(
                     stage,
-                    Some(section.name),
-                    program.c_twin.to_string(),
+                    Some(section.name.as_str()),
+                    program.c_twin.clone(),
                     |ws| f(ws, program),
                 );
             }

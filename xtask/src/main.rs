@@ -1,20 +1,13 @@
 //! The project's automation, in the manner of rust-analyzer's xtask: plain
-//! Rust, run with `cargo xtask <command>`.
-//!
-//! - `check-all [--section NAME]`: the grader (see [`check`]).
-//! - `bless [--section NAME]`: runs the programs and rewrites the recorded
-//!   outputs the book shows; outputs are never typed by hand.
-//! - `book [--serve] [--port N]`: builds the book into `target/book`, or
-//!   serves it on 127.0.0.1 for reading.
-//! - `book-test`: loads every chapter in headless Chromium (see [`browser`]).
-//! - `bench`: runs the criterion benches and regenerates the performance
-//!   chapter's table, plot and machine note.
+//! Rust, run with `cargo xtask <command>`. The commands are declared once,
+//! in [`Command`]; `cargo xtask --help` lists them all.
 #![forbid(unsafe_code)]
 
 mod bench;
 mod book;
 mod browser;
 mod check;
+mod codegen;
 mod normalize;
 mod programs;
 mod report;
@@ -24,72 +17,101 @@ mod tests;
 #[cfg(test)]
 mod tidy;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use sockref::{Error, lexopt};
+use clap::{Parser, Subcommand};
+use sockref::Error;
 
-const USAGE: &str =
-    "cargo xtask <check-all [--section NAME] | bless [--section NAME] | book [--serve [--port N]]>";
+/// The grader and the book pipeline of sockref.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Every command of the xtask. The README's command list is checked
+/// against this enum.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Grade everything: build, tests, C twins, parity, interop, the book.
+    CheckAll {
+        /// Grade one section only (a folder name under crates/).
+        #[arg(long, value_name = "NAME")]
+        section: Option<String>,
+    },
+    /// Rerun the programs and rewrite the recorded outputs the book shows.
+    Bless {
+        /// Bless one section only.
+        #[arg(long, value_name = "NAME")]
+        section: Option<String>,
+    },
+    /// Rewrite the generated parts of README.md and the book from the
+    /// section manifests and the stage table.
+    Codegen,
+    /// Build the book into target/book/, or serve it on 127.0.0.1.
+    Book {
+        /// Serve the built book until interrupted.
+        #[arg(long)]
+        serve: bool,
+        /// The port to serve on (default: any free port).
+        #[arg(long, default_value_t = 0, requires = "serve")]
+        port: u16,
+    },
+    /// Every chapter in headless Chromium, with screenshots.
+    BookTest,
+    /// Run the criterion benches and regenerate the performance figures.
+    Bench,
+}
 
 fn main() -> ExitCode {
-    sockref::run(USAGE, || {
-        let mut parser = lexopt::Parser::from_env();
-        let command = match parser.next()? {
-            Some(lexopt::Arg::Value(v)) => sockref::cli::utf8(v)?,
-            Some(other) => return Err(other.unexpected().into()),
-            None => return Err(Error::usage("no command given")),
-        };
-        let mut section = None;
-        let mut serve = false;
-        let mut port = 0;
-        while let Some(arg) = parser.next()? {
-            match arg {
-                lexopt::Arg::Long("section") if command != "book" => {
-                    let name = sockref::cli::utf8(parser.value()?)?;
-                    section = Some(sections::find(&name).ok_or_else(|| {
-                        let known: Vec<_> = sections::SECTIONS.iter().map(|s| s.name).collect();
-                        Error::usage(format!(
-                            "no section '{name}' (sections: {})",
-                            known.join(", ")
-                        ))
-                    })?);
-                }
-                lexopt::Arg::Long("serve") if command == "book" => serve = true,
-                lexopt::Arg::Long("port") if command == "book" => {
-                    port = sockref::cli::parse_port(&sockref::cli::utf8(parser.value()?)?, true)?;
-                }
-                other => return Err(other.unexpected().into()),
-            }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // clap's own message, then its usage line; exit 2 like every program.
+            let _ = e.print();
+            return ExitCode::from(2);
         }
-        let ws = Workspace::locate();
-        match command.as_str() {
-            "check-all" => check::check_all(&ws, section),
-            "bless" => programs::bless(&ws, section),
-            "bench" => bench::bench(&ws),
-            "book-test" => {
-                book::build(&ws)?;
-                let checks = browser::book_test(&ws).map_err(Error::runtime)?;
-                let failed = checks.iter().filter(|(_, r)| r.is_err()).count();
-                for (name, result) in &checks {
-                    match result {
-                        Ok(()) => println!("ok    {name}"),
-                        Err(e) => println!("FAIL  {name}: {e}"),
-                    }
-                }
-                println!("screenshots in {}", ws.target.join("book-test").display());
-                println!("{} passed, {failed} failed", checks.len() - failed);
-                if failed > 0 {
-                    Err(Error::runtime(format!("{failed} page(s) failed")))
-                } else {
-                    Ok(())
-                }
-            }
-            "book" if serve => book::serve(&ws, port),
-            "book" => book::build(&ws).map(|dir| println!("book written to {}", dir.display())),
-            other => Err(Error::usage(format!("unknown command '{other}'"))),
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
         }
-    })
+    };
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(if matches!(e, Error::Usage(_)) { 2 } else { 1 })
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), Error> {
+    let ws = Workspace::locate()?;
+    let chapters = book::chapters(&ws).map_err(Error::runtime)?;
+    sections::init(&ws.root, &chapters).map_err(Error::runtime)?;
+    let section = |name: Option<String>| -> Result<Option<&'static sections::Section>, Error> {
+        let Some(name) = name else { return Ok(None) };
+        sections::find(&name).map(Some).ok_or_else(|| {
+            let known: Vec<&str> = sections::all().iter().map(|s| s.name.as_str()).collect();
+            Error::usage(format!(
+                "no section '{name}' (sections: {})",
+                known.join(", ")
+            ))
+        })
+    };
+    match command {
+        Command::CheckAll { section: name } => check::check_all(&ws, section(name)?),
+        Command::Bless { section: name } => programs::bless(&ws, section(name)?),
+        Command::Codegen => codegen::write_all(&ws),
+        Command::Book { serve: true, port } => book::serve(&ws, port),
+        Command::Book { serve: false, .. } => {
+            book::build(&ws).map(|dir| println!("book written to {}", dir.display()))
+        }
+        Command::BookTest => browser::book_test_command(&ws),
+        Command::Bench => bench::bench(&ws),
+    }
 }
 
 /// Where things are: the workspace root and cargo's target directory.
@@ -100,16 +122,27 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    fn locate() -> Self {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("xtask lives one level below the workspace root")
-            .to_path_buf();
+    /// Finds the workspace at run time: from `CARGO_MANIFEST_DIR`, which
+    /// `cargo run` sets to this checkout's `xtask/`, else upward from the
+    /// current folder. Never from where the binary was compiled, so a
+    /// copied checkout with its `target/` grades and builds itself.
+    fn locate() -> Result<Self, Error> {
+        let start = match std::env::var_os("CARGO_MANIFEST_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => std::env::current_dir()
+                .map_err(|e| Error::runtime(format!("current folder: {e}")))?,
+        };
+        let root = workspace_root(&start).ok_or_else(|| {
+            Error::runtime(format!(
+                "{} is not inside the sockref workspace (no Cargo.toml with [workspace] and xtask/ above it)",
+                start.display()
+            ))
+        })?;
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .map(|t| if t.is_absolute() { t } else { root.join(t) })
             .unwrap_or_else(|| root.join("target"));
-        Workspace { root, target }
+        Ok(Workspace { root, target })
     }
 
     /// A Rust program built by `cargo build`.
@@ -128,5 +161,39 @@ impl Workspace {
             std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
         cmd.current_dir(&self.root);
         cmd
+    }
+}
+
+/// The nearest folder at or above `start` with a workspace `Cargo.toml`
+/// and an `xtask/` folder.
+fn workspace_root(start: &Path) -> Option<PathBuf> {
+    start.ancestors().find_map(|dir| {
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+        let is_workspace = manifest.lines().any(|l| l.trim() == "[workspace]");
+        (is_workspace && dir.join("xtask").is_dir()).then(|| dir.to_path_buf())
+    })
+}
+
+#[cfg(test)]
+mod workspace_tests {
+    use super::*;
+
+    #[test]
+    fn the_root_is_found_from_any_folder_below_it_and_nowhere_else() {
+        let tmp = std::env::temp_dir().join(format!("xtask-root-{}", std::process::id()));
+        let deep = tmp.join("copy/crates/oob/oob-send/src");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::create_dir_all(tmp.join("copy/xtask")).unwrap();
+        std::fs::write(tmp.join("copy/Cargo.toml"), "[workspace]\nmembers = []\n").unwrap();
+        std::fs::write(
+            tmp.join("copy/crates/oob/oob-send/Cargo.toml"),
+            "[package]\nname = \"oob-send\"\n",
+        )
+        .unwrap();
+        let found = workspace_root(&deep);
+        let outside = workspace_root(&tmp);
+        std::fs::remove_dir_all(&tmp).unwrap();
+        assert_eq!(found, Some(tmp.join("copy")));
+        assert_eq!(outside, None);
     }
 }

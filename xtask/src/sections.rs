@@ -1,62 +1,110 @@
-//! The registry of the course: every section, its programs, their C twins
-//! and the runs the book records. The grader, `bless` and the tidy tests all
-//! read this one table; adding a program means adding it here.
+//! The sections of the course, read from their folders.
+//!
+//! A section is a folder `crates/<section>/` holding a `section.toml`
+//! manifest and one Cargo package per program (`<program>/src/main.rs`,
+//! its C twin `<program>/c/<program>.c`), plus any library package its
+//! programs share. Nothing here is a hand-kept list: sections are found by
+//! globbing, ordered as their chapters are in `book/src/SUMMARY.md`, and
+//! every path follows from the convention. The manifest says only what the
+//! folder cannot: the title, the chapter, the textbook sections, and the
+//! runs to record, compare and pair.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
 
 /// One textbook section: a chapter of the book and the packages teaching it.
 #[derive(Debug)]
 pub struct Section {
-    /// What `--section` takes.
-    pub name: &'static str,
-    /// Cargo packages of the section (tests and clippy run on these).
-    pub packages: &'static [&'static str],
+    /// The folder's name, which is what `--section` takes.
+    pub name: String,
+    /// `crates/<name>`, relative to the workspace root.
+    pub dir: String,
+    pub title: String,
+    /// One line for the README's table.
+    pub summary: String,
     /// The chapter, relative to `book/src`.
-    pub chapter: &'static str,
-    /// Library code the section's programs share (Rust and C), which the
-    /// chapter must show as well.
-    pub shared: &'static [&'static str],
-    pub programs: &'static [Program],
+    pub chapter: String,
+    /// Textbook sections the chapter follows ("APUE 16.7", "UNP 24.1").
+    pub textbook: Vec<String>,
+    /// Every Cargo package in the folder (tests and clippy run on these).
+    pub packages: Vec<String>,
+    /// Library code the programs share (Rust and C), relative to the
+    /// workspace root; the chapter must show it.
+    pub shared: Vec<String>,
+    pub programs: Vec<Program>,
     /// Standalone runs of one program against another, Rust and C in every
     /// pairing, that must agree (see `programs::check_interop`).
-    pub interop: &'static [Interop],
+    pub interop: Vec<Interop>,
 }
 
-/// A receiver started on 127.0.0.1 port 0 and a sender pointed at the port
-/// it prints; each side's program is run in Rust and in C.
-#[derive(Debug)]
+/// A receiver started on a loopback address, port 0, and a sender pointed
+/// at the port it prints; each side's program is run in Rust and in C.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Interop {
-    pub name: &'static str,
-    pub receiver: &'static str,
-    pub receiver_args: &'static [&'static str],
-    pub sender: &'static str,
-    pub sender_args: &'static [&'static str],
+    pub name: String,
+    pub receiver: String,
+    #[serde(default)]
+    pub receiver_args: Vec<String>,
+    pub sender: String,
+    #[serde(default)]
+    pub sender_args: Vec<String>,
 }
 
-/// One program: a binary of a package, and its C twin.
-#[derive(Debug)]
+/// One program: a package with `src/main.rs`, and its C twin.
+#[derive(Debug, Clone)]
 pub struct Program {
-    pub package: &'static str,
-    pub bin: &'static str,
+    /// The package and binary name, which is also the C twin's.
+    pub bin: String,
     /// The Rust source, relative to the workspace root.
-    pub source: &'static str,
+    pub source: String,
     /// The C twin, relative to the workspace root.
-    pub c_twin: &'static str,
+    pub c_twin: String,
+    /// Textbook figures the program implements ("APUE figure 16.10").
+    pub figures: Vec<String>,
     /// Takes `IP PORT` and connects: graded on a port where nothing listens,
     /// with these extra arguments (to keep a retrying client short).
-    pub connects: Option<&'static [&'static str]>,
-    pub cases: &'static [Case],
+    pub connects: Option<Vec<String>>,
+    pub cases: Vec<Case>,
 }
 
 /// One run of a program with fixed arguments.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Case {
     /// Names the recorded output: `book/src/output/<bin>-<name>.txt`.
-    pub name: &'static str,
-    pub args: &'static [&'static str],
+    pub name: String,
+    pub args: Vec<String>,
     /// The book shows this run's output, recorded by `cargo xtask bless`.
     pub recorded: bool,
 }
 
+impl Case {
+    #[cfg(test)]
+    pub fn new(name: &str, args: &[&str], recorded: bool) -> Self {
+        Case {
+            name: name.into(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            recorded,
+        }
+    }
+}
+
 impl Program {
+    /// A program of the section folder `dir`, paths by the convention.
+    pub fn new(dir: &str, bin: &str) -> Self {
+        Program {
+            bin: bin.into(),
+            source: format!("{dir}/{bin}/src/main.rs"),
+            c_twin: format!("{dir}/{bin}/c/{bin}.c"),
+            figures: Vec::new(),
+            connects: None,
+            cases: Vec::new(),
+        }
+    }
+
     /// The file under `book/src` that holds a case's recorded output.
     pub fn recorded_path(&self, case: &Case) -> String {
         format!("output/{}-{}.txt", self.bin, case.name)
@@ -64,13 +112,10 @@ impl Program {
 
     /// The command a reader types for a case, shown atop its recorded output.
     pub fn command_line(&self, case: &Case) -> String {
-        let mut line = format!("$ cargo run -q -p {}", self.package);
-        if self.bin != self.package {
-            line.push_str(&format!(" --bin {}", self.bin));
-        }
+        let mut line = format!("$ cargo run -q -p {}", self.bin);
         if !case.args.is_empty() {
             line.push_str(" --");
-            for arg in case.args {
+            for arg in &case.args {
                 line.push(' ');
                 line.push_str(&shell_quote(arg));
             }
@@ -91,500 +136,283 @@ fn shell_quote(arg: &str) -> String {
     }
 }
 
-const fn case(name: &'static str, args: &'static [&'static str]) -> Case {
-    Case {
-        name,
-        args,
-        recorded: true,
-    }
+/// `crates/<section>/section.toml` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Manifest {
+    title: String,
+    summary: String,
+    chapter: String,
+    #[serde(default)]
+    textbook: Vec<String>,
+    #[serde(default)]
+    shared: Vec<String>,
+    #[serde(default, rename = "program")]
+    programs: Vec<ProgramEntry>,
+    #[serde(default)]
+    interop: Vec<Interop>,
 }
 
-/// Compared with the C twin but not shown in the book.
-const fn parity(name: &'static str, args: &'static [&'static str]) -> Case {
-    Case {
-        name,
-        args,
-        recorded: false,
-    }
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ProgramEntry {
+    name: String,
+    #[serde(default)]
+    figures: Vec<String>,
+    connects: Option<Vec<String>>,
+    #[serde(default)]
+    record: Vec<CaseEntry>,
+    #[serde(default)]
+    parity: Vec<CaseEntry>,
 }
 
-pub static SECTIONS: &[Section] = &[
-    Section {
-        name: "byte-order",
-        packages: &["byte-order"],
-        chapter: "byte-order.md",
-        shared: &[],
-        interop: &[],
-        programs: &[Program {
-            package: "byte-order",
-            bin: "byte-order",
-            source: "crates/byte-order/byte-order/src/main.rs",
-            c_twin: "crates/byte-order/byte-order/c/byte-order.c",
-            connects: None,
-            cases: &[
-                case("default", &[]),
-                case(
-                    "values",
-                    &["1", "0xff", "0x100", "65536", "18446744073709551615"],
-                ),
-                parity("bad-value", &["12x"]),
-                parity("bad-option", &["--frob"]),
-            ],
-        }],
-    },
-    Section {
-        name: "addr-convert",
-        packages: &["addr-convert"],
-        chapter: "addr-convert.md",
-        shared: &[],
-        interop: &[],
-        programs: &[Program {
-            package: "addr-convert",
-            bin: "addr-convert",
-            source: "crates/addr-convert/addr-convert/src/main.rs",
-            c_twin: "crates/addr-convert/addr-convert/c/addr-convert.c",
-            connects: None,
-            cases: &[
-                case("default", &[]),
-                case(
-                    "compare",
-                    &[
-                        "01.2.3.4",
-                        "127.1",
-                        "0x7f.1",
-                        "1.2.3.4 junk",
-                        "::1.2.3.4",
-                        "::ffff:1.2.3.4",
-                        "fe80::1%1",
-                        "",
-                    ],
-                ),
-                parity("bad-option", &["--frob"]),
-            ],
-        }],
-    },
-    Section {
-        name: "sockets",
-        packages: &["sockets"],
-        chapter: "sockets.md",
-        shared: &[],
-        interop: &[],
-        programs: &[Program {
-            package: "sockets",
-            bin: "sockets",
-            source: "crates/sockets/sockets/src/main.rs",
-            c_twin: "crates/sockets/sockets/c/sockets.c",
-            connects: None,
-            cases: &[
-                parity("dash", &["-"]),
-                parity("after-double-dash", &["--", "x"]),
-                case("default", &[]),
-                parity("extra", &["extra"]),
-                parity("bad-option", &["--frob"]),
-            ],
-        }],
-    },
-    Section {
-        name: "netdb",
-        packages: &[
-            "netdb",
-            "services",
-            "protocols",
-            "networks",
-            "hosts",
-            "getaddrinfo",
-            "getnameinfo",
-        ],
-        chapter: "netdb.md",
-        shared: &[
-            "crates/netdb/netdb/src/lib.rs",
-            "crates/netdb/netdb/c/lookup.h",
-        ],
-        interop: &[],
-        programs: &[
-            Program {
-                package: "services",
-                bin: "services",
-                source: "crates/netdb/services/src/main.rs",
-                c_twin: "crates/netdb/services/c/services.c",
-                connects: None,
-                cases: &[
-                    parity("no-entry-empty-proto", &["--proto", ""]),
-                    parity("no-entry-port-zero", &["--port", "0"]),
-                    parity("no-entry-port-80-udp", &["--port", "80", "--proto", "udp"]),
-                    parity("short-cluster", &["-hx"]),
-                    parity("bad-long-value", &["--frob=x"]),
-                    parity("port-plus", &["--port", "+80"]),
-                    case("tcpmux", &["tcpmux"]),
-                    case("port-80", &["--port", "80"]),
-                    case("nfs-udp", &["2049", "--proto", "udp"]),
-                    parity("all", &[]),
-                    parity("udp", &["--proto", "udp"]),
-                    parity("unknown", &["no-such-service"]),
-                    parity("bad-port", &["--port", "x"]),
-                    parity("port-equals", &["--port=80", "--proto=tcp"]),
-                    parity("port-and-name", &["http", "--port", "80"]),
-                ],
-            },
-            Program {
-                package: "protocols",
-                bin: "protocols",
-                source: "crates/netdb/protocols/src/main.rs",
-                c_twin: "crates/netdb/protocols/c/protocols.c",
-                connects: None,
-                cases: &[
-                    case("tcp", &["tcp"]),
-                    case("17", &["17"]),
-                    parity("all", &[]),
-                    parity("unknown", &["no-such-protocol"]),
-                ],
-            },
-            Program {
-                package: "networks",
-                bin: "networks",
-                source: "crates/netdb/networks/src/main.rs",
-                c_twin: "crates/netdb/networks/c/networks.c",
-                connects: None,
-                cases: &[
-                    case("all", &[]),
-                    case("loopback", &["loopback"]),
-                    case("link-local", &["169.254.0.0"]),
-                    parity("unknown", &["10.0.0.0"]),
-                ],
-            },
-            Program {
-                package: "hosts",
-                bin: "hosts",
-                source: "crates/netdb/hosts/src/main.rs",
-                c_twin: "crates/netdb/hosts/c/hosts.c",
-                connects: None,
-                cases: &[
-                    case("localhost", &["localhost"]),
-                    parity("all", &[]),
-                    parity("two-names", &["a", "b"]),
-                ],
-            },
-            Program {
-                package: "getaddrinfo",
-                bin: "getaddrinfo",
-                source: "crates/netdb/getaddrinfo/src/main.rs",
-                c_twin: "crates/netdb/getaddrinfo/c/getaddrinfo.c",
-                connects: None,
-                cases: &[
-                    parity("null-host-alone", &["-"]),
-                    parity("service-65536", &["127.0.0.1", "65536"]),
-                    parity("service-wraps", &["127.0.0.1", "99999999999"]),
-                    parity("protocol-plus", &["--protocol", "+5", "127.0.0.1", "80"]),
-                    case("default", &[]),
-                    case("http", &["localhost", "http", "--canonname"]),
-                    case("passive", &["-", "http", "--passive"]),
-                    case("unknown-service", &["localhost", "no-such-service"]),
-                    case("numeric-host", &["localhost", "80", "--numeric-host"]),
-                    parity(
-                        "v4mapped",
-                        &["localhost", "nfs", "--family", "inet6", "--v4mapped"],
-                    ),
-                    parity("dgram", &["127.0.0.1", "53", "--socktype", "dgram"]),
-                    parity("bad-socktype", &["--socktype", "carrier-pigeon"]),
-                    parity(
-                        "socktype-equals",
-                        &["localhost", "http", "--socktype=stream"],
-                    ),
-                    parity("both-null", &["-", "-"]),
-                ],
-            },
-            Program {
-                package: "getnameinfo",
-                bin: "getnameinfo",
-                source: "crates/netdb/getnameinfo/src/main.rs",
-                c_twin: "crates/netdb/getnameinfo/c/getnameinfo.c",
-                connects: None,
-                cases: &[
-                    case("default", &[]),
-                    case(
-                        "numeric",
-                        &["127.0.0.1", "80", "--numeric-host", "--numeric-serv"],
-                    ),
-                    case("nfs-dgram", &["127.0.0.1", "2049", "--dgram"]),
-                    parity("ipv6-numeric", &["::1", "22", "--numeric-host"]),
-                    parity("bad-address", &["127.0.0.300", "80"]),
-                    parity("bad-flag", &["--name-optional"]),
-                ],
-            },
-        ],
-    },
-    Section {
-        name: "connect",
-        packages: &["initserver", "connect-retry"],
-        chapter: "connect.md",
-        shared: &[
-            "crates/connect/initserver/src/lib.rs",
-            "crates/connect/initserver/c/initserver.h",
-            "crates/connect/connect-retry/src/lib.rs",
-        ],
-        programs: &[
-            Program {
-                package: "initserver",
-                bin: "initserver",
-                source: "crates/connect/initserver/src/main.rs",
-                c_twin: "crates/connect/initserver/c/initserver.c",
-                connects: None,
-                cases: &[
-                    parity("port-plus", &["127.0.0.1", "+80"]),
-                    parity("short-cluster", &["-hx"]),
-                    case("default", &[]),
-                    case("seqpacket", &["127.0.0.1", "0", "--type", "seqpacket"]),
-                    parity("bad-type", &["--type", "carrier-pigeon"]),
-                    parity("bad-type-equals", &["--type=carrier-pigeon"]),
-                    parity("no-clients", &["--clients", "0"]),
-                    parity("bad-port", &["127.0.0.1", "70000"]),
-                ],
-            },
-            Program {
-                package: "connect-retry",
-                bin: "connect-retry",
-                source: "crates/connect/connect-retry/src/main.rs",
-                c_twin: "crates/connect/connect-retry/c/connect-retry.c",
-                connects: Some(&["--initial", "0.01", "--max-attempts", "3", "--jitter", "5"]),
-                cases: &[
-                    parity("jitter-overflow", &["--jitter", "99999999999999999999"]),
-                    parity("initial-too-long", &["--initial", "99999999999"]),
-                    parity("max-delay-exponent", &["--max-delay", "1e9"]),
-                    parity("bad-long-value", &["--frob=x"]),
-                    case("default", &[]),
-                    parity("port-zero", &["127.0.0.1", "0"]),
-                    parity("bad-factor", &["--factor", "x"]),
-                    parity("bad-factor-equals", &["--factor=x"]),
-                    parity("bad-initial", &["--initial", "-1"]),
-                ],
-            },
-        ],
-        interop: &[Interop {
-            name: "initserver and connect-retry",
-            receiver: "initserver",
-            receiver_args: &["--clients", "1"],
-            sender: "connect-retry",
-            sender_args: &[],
-        }],
-    },
-    Section {
-        name: "data-transfer",
-        packages: &["flags", "datagrams", "partial-writes", "msg"],
-        chapter: "data-transfer.md",
-        shared: &[],
-        interop: &[],
-        programs: &[
-            Program {
-                package: "flags",
-                bin: "flags",
-                source: "crates/data-transfer/flags/src/main.rs",
-                c_twin: "crates/data-transfer/flags/c/flags.c",
-                connects: None,
-                cases: &[
-                    parity("dash", &["-"]),
-                    case("default", &[]),
-                    parity("extra", &["extra"]),
-                ],
-            },
-            Program {
-                package: "datagrams",
-                bin: "datagrams",
-                source: "crates/data-transfer/datagrams/src/main.rs",
-                c_twin: "crates/data-transfer/datagrams/c/datagrams.c",
-                connects: None,
-                cases: &[
-                    parity("dash", &["-"]),
-                    case("default", &[]),
-                    parity("extra", &["extra"]),
-                ],
-            },
-            Program {
-                package: "partial-writes",
-                bin: "partial-writes",
-                source: "crates/data-transfer/partial-writes/src/main.rs",
-                c_twin: "crates/data-transfer/partial-writes/c/partial-writes.c",
-                connects: None,
-                cases: &[
-                    parity("dash", &["-"]),
-                    case("default", &[]),
-                    parity("extra", &["extra"]),
-                ],
-            },
-            Program {
-                package: "msg",
-                bin: "msg",
-                source: "crates/data-transfer/msg/src/main.rs",
-                c_twin: "crates/data-transfer/msg/c/msg.c",
-                connects: None,
-                cases: &[
-                    parity("dash", &["-"]),
-                    case("default", &[]),
-                    parity("extra", &["extra"]),
-                ],
-            },
-        ],
-    },
-    Section {
-        name: "sockopt",
-        packages: &["sockopt"],
-        chapter: "sockopt.md",
-        shared: &[],
-        interop: &[],
-        programs: &[Program {
-            package: "sockopt",
-            bin: "sockopt",
-            source: "crates/sockopt/sockopt/src/main.rs",
-            c_twin: "crates/sockopt/sockopt/c/sockopt.c",
-            connects: None,
-            cases: &[
-                parity("dash", &["-"]),
-                case("default", &[]),
-                parity("extra", &["extra"]),
-            ],
-        }],
-    },
-    Section {
-        name: "oob",
-        packages: &["oob", "oob-send", "oob-recv"],
-        chapter: "oob.md",
-        shared: &[
-            "crates/oob/oob/src/urgent.rs",
-            "crates/oob/oob/src/sender.rs",
-            "crates/oob/oob/src/receiver.rs",
-            "crates/oob/oob/src/sigurg.rs",
-            "crates/oob/oob/src/pace.rs",
-            "crates/oob/oob/c/oob.h",
-        ],
-        programs: &[
-            Program {
-                package: "oob-send",
-                bin: "oob-send",
-                source: "crates/oob/oob-send/src/main.rs",
-                c_twin: "crates/oob/oob-send/c/oob-send.c",
-                connects: Some(&[]),
-                cases: &[
-                    case("default", &[]),
-                    case("paced", &["--scenario", "paced"]),
-                    case("mark", &["--scenario", "mark"]),
-                    case("two-urgent", &["--scenario", "two-urgent"]),
-                    case("flow-control", &["--scenario", "flow-control"]),
-                    case("ipv6", &["--family", "ipv6"]),
-                    case("unix", &["--family", "unix"]),
-                    parity("unix-paced", &["--family", "unix", "--scenario", "paced"]),
-                    parity(
-                        "two-urgent-atmark",
-                        &["--scenario", "two-urgent", "--strategy", "atmark"],
-                    ),
-                    parity("bad-scenario", &["--scenario", "loud"]),
-                    parity("bad-option", &["--frob"]),
-                    parity("bad-address", &["127.0.0.300", "80"]),
-                    parity("port-zero", &["127.0.0.1", "0"]),
-                    parity("paced-demo", &["--paced"]),
-                    parity("missing-value", &["--scenario"]),
-                ],
-            },
-            Program {
-                package: "oob-recv",
-                bin: "oob-recv",
-                source: "crates/oob/oob-recv/src/main.rs",
-                c_twin: "crates/oob/oob-recv/c/oob-recv.c",
-                connects: None,
-                cases: &[
-                    parity("timeout-huge", &["--timeout", "99999999999"]),
-                    parity("timeout-underflow", &["--timeout", "1e-300"]),
-                    parity("timeout-below-1ms", &["--timeout", "0.0004"]),
-                    parity("short-cluster", &["-hx"]),
-                    parity("empty-long-option", &["--=x"]),
-                    parity("port-plus", &["127.0.0.1", "+80"]),
-                    case("default", &[]),
-                    case("sigurg", &["--strategy", "sigurg"]),
-                    case("select-broken", &["--strategy", "select-broken"]),
-                    case("select-fixed", &["--strategy", "select-fixed"]),
-                    case("atmark", &["--strategy", "atmark"]),
-                    case("flow-control", &["--strategy", "flow-control"]),
-                    case(
-                        "sigurg-two-urgent",
-                        &["--strategy", "sigurg", "--scenario", "two-urgent"],
-                    ),
-                    case(
-                        "sigurg-two-urgent-unix",
-                        &[
-                            "--strategy",
-                            "sigurg",
-                            "--scenario",
-                            "two-urgent",
-                            "--family",
-                            "unix",
-                        ],
-                    ),
-                    case(
-                        "flow-control-unix",
-                        &["--strategy", "flow-control", "--family", "unix"],
-                    ),
-                    parity(
-                        "select-broken-two-urgent",
-                        &["--strategy", "select-broken", "--scenario", "two-urgent"],
-                    ),
-                    parity("bad-strategy", &["--strategy", "psychic"]),
-                    parity("bad-family", &["--family", "ipx"]),
-                    parity("bad-port", &["127.0.0.1", "65536"]),
-                    parity("bad-timeout", &["--timeout", "-1"]),
-                ],
-            },
-        ],
-        interop: &[
-            Interop {
-                name: "plain classic",
-                receiver: "oob-recv",
-                receiver_args: &["--wait-eof", "--timeout", "10", "--strategy", "plain"],
-                sender: "oob-send",
-                sender_args: &["--scenario", "classic"],
-            },
-            Interop {
-                name: "plain two-urgent",
-                receiver: "oob-recv",
-                receiver_args: &["--wait-eof", "--timeout", "10", "--strategy", "plain"],
-                sender: "oob-send",
-                sender_args: &["--scenario", "two-urgent"],
-            },
-            Interop {
-                name: "atmark mark",
-                receiver: "oob-recv",
-                receiver_args: &["--wait-eof", "--timeout", "10", "--strategy", "atmark"],
-                sender: "oob-send",
-                sender_args: &["--scenario", "mark"],
-            },
-            Interop {
-                name: "select-broken paced",
-                receiver: "oob-recv",
-                receiver_args: &[
-                    "--wait-eof",
-                    "--timeout",
-                    "10",
-                    "--strategy",
-                    "select-broken",
-                ],
-                sender: "oob-send",
-                sender_args: &["--scenario", "paced"],
-            },
-            Interop {
-                name: "select-fixed paced",
-                receiver: "oob-recv",
-                receiver_args: &[
-                    "--wait-eof",
-                    "--timeout",
-                    "10",
-                    "--strategy",
-                    "select-fixed",
-                ],
-                sender: "oob-send",
-                sender_args: &["--scenario", "paced"],
-            },
-        ],
-    },
-];
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseEntry {
+    case: String,
+    #[serde(default)]
+    args: Vec<String>,
+}
+
+/// The name of the manifest in each section folder.
+pub const MANIFEST: &str = "section.toml";
+
+/// A textbook reference: `APUE 16.3.1`, `UNP 24.2`, `APUE figure 16.10`.
+fn is_reference(text: &str) -> bool {
+    let mut words = text.split(' ');
+    let book = words.next();
+    let mut number = words.next();
+    if number == Some("figure") {
+        number = words.next();
+    }
+    matches!(book, Some("APUE" | "UNP"))
+        && words.next().is_none()
+        && number.is_some_and(|n| {
+            n.split('.').count() >= 2
+                && n.split('.')
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
+/// Reads one section folder. Every problem is reported, naming the file.
+pub fn load_section(root: &Path, dir: &Path) -> Result<Section, Vec<String>> {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let rel = format!("crates/{name}");
+    let manifest_path = format!("{rel}/{MANIFEST}");
+    let text = fs::read_to_string(dir.join(MANIFEST))
+        .map_err(|e| vec![format!("{manifest_path}: {e}")])?;
+    let manifest: Manifest =
+        toml::from_str(&text).map_err(|e| vec![format!("{manifest_path}: {e}")])?;
+    let mut problems = Vec::new();
+    let packages = package_folders(dir);
+    let mut programs = Vec::new();
+    for entry in manifest.programs {
+        let mut program = Program::new(&rel, &entry.name);
+        for file in [&program.source, &program.c_twin] {
+            if !root.join(file).is_file() {
+                problems.push(format!(
+                    "{manifest_path}: program {} has no {file}",
+                    entry.name
+                ));
+            }
+        }
+        program.figures = entry.figures;
+        program.connects = entry.connects;
+        for (cases, recorded) in [(entry.record, true), (entry.parity, false)] {
+            for c in cases {
+                if program.cases.iter().any(|old| old.name == c.case) {
+                    problems.push(format!(
+                        "{manifest_path}: program {} has two cases named {}",
+                        entry.name, c.case
+                    ));
+                }
+                program.cases.push(Case {
+                    name: c.case,
+                    args: c.args,
+                    recorded,
+                });
+            }
+        }
+        programs.push(program);
+    }
+    // Every package with a main.rs is a program the manifest must name.
+    for package in &packages {
+        let is_program = dir.join(package).join("src/main.rs").is_file();
+        if is_program && !programs.iter().any(|p| &p.bin == package) {
+            problems.push(format!(
+                "{manifest_path}: {rel}/{package} is a program, but no [[program]] is named \"{package}\""
+            ));
+        }
+    }
+    for interop in &manifest.interop {
+        for side in [&interop.receiver, &interop.sender] {
+            if !programs.iter().any(|p| &p.bin == side) {
+                problems.push(format!(
+                    "{manifest_path}: interop '{}' names {side}, which is not a program of this section",
+                    interop.name
+                ));
+            }
+        }
+    }
+    let shared: Vec<String> = manifest
+        .shared
+        .iter()
+        .map(|f| format!("{rel}/{f}"))
+        .collect();
+    for file in &shared {
+        if !root.join(file).is_file() {
+            problems.push(format!(
+                "{manifest_path}: shared file {file} does not exist"
+            ));
+        }
+    }
+    let figures = programs.iter().flat_map(|p| &p.figures);
+    for reference in manifest.textbook.iter().chain(figures) {
+        if !is_reference(reference) {
+            problems.push(format!(
+                "{manifest_path}: '{reference}' is not a textbook reference (APUE 16.7, UNP 24.2, APUE figure 16.10)"
+            ));
+        }
+    }
+    if !root.join("book/src").join(&manifest.chapter).is_file() {
+        problems.push(format!(
+            "{manifest_path}: its chapter book/src/{} does not exist",
+            manifest.chapter
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Section {
+        name,
+        dir: rel,
+        title: manifest.title,
+        summary: manifest.summary,
+        chapter: manifest.chapter,
+        textbook: manifest.textbook,
+        packages,
+        shared,
+        programs,
+        interop: manifest.interop,
+    })
+}
+
+/// The Cargo packages directly inside `dir`, sorted.
+fn package_folders(dir: &Path) -> Vec<String> {
+    let mut found: Vec<String> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().join("Cargo.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    found.sort();
+    found
+}
+
+/// Every section under `root/crates`, in the order of their chapters in
+/// the book (`chapters` lists chapter paths relative to `book/src`).
+pub fn load(root: &Path, chapters: &[String]) -> Result<Vec<Section>, String> {
+    let mut sections = Vec::new();
+    let mut problems = Vec::new();
+    let mut dirs: Vec<PathBuf> = fs::read_dir(root.join("crates"))
+        .map_err(|e| format!("crates/: {e}"))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        if !dir.join(MANIFEST).is_file() {
+            let name = dir.file_name().unwrap_or_default().to_string_lossy();
+            problems.push(format!(
+                "crates/{name} has no {MANIFEST}: every folder under crates/ is a section"
+            ));
+            continue;
+        }
+        match load_section(root, &dir) {
+            Ok(s) => sections.push(s),
+            Err(p) => problems.extend(p),
+        }
+    }
+    for s in &sections {
+        if !chapters.contains(&s.chapter) {
+            problems.push(format!(
+                "book/src/SUMMARY.md does not list {}, the chapter of section {} ({}/{MANIFEST})",
+                s.chapter, s.name, s.dir
+            ));
+        }
+    }
+    let mut owner: std::collections::BTreeMap<&str, &str> = Default::default();
+    for s in &sections {
+        for p in &s.programs {
+            if let Some(other) = owner.insert(&p.bin, &s.name) {
+                problems.push(format!(
+                    "sections {other} and {} both have a program named {}",
+                    s.name, p.bin
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    sections.sort_by_key(|s| chapters.iter().position(|c| *c == s.chapter));
+    Ok(sections)
+}
+
+static SECTIONS: OnceLock<Vec<Section>> = OnceLock::new();
+
+/// Loads the sections once per process; later calls return the same list.
+pub fn init(root: &Path, chapters: &[String]) -> Result<&'static [Section], String> {
+    if let Some(s) = SECTIONS.get() {
+        return Ok(s);
+    }
+    let loaded = load(root, chapters)?;
+    Ok(SECTIONS.get_or_init(|| loaded))
+}
+
+/// The sections loaded by [`init`].
+pub fn all() -> &'static [Section] {
+    SECTIONS.get().map_or(&[], Vec::as_slice)
+}
 
 /// The section named `name`, for `--section`.
 pub fn find(name: &str) -> Option<&'static Section> {
-    SECTIONS.iter().find(|s| s.name == name)
+    all().iter().find(|s| s.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn textbook_references() {
+        for good in ["APUE 16.3.1", "UNP 24.2", "APUE figure 16.10"] {
+            assert!(is_reference(good), "{good}");
+        }
+        for bad in [
+            "APUE",
+            "apue 16.1",
+            "UNP 24",
+            "APUE figure",
+            "TLPI 61.1",
+            "UNP 24.2 x",
+        ] {
+            assert!(!is_reference(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn command_lines_quote_what_the_shell_would_split() {
+        let program = Program::new("crates/demo", "demo");
+        let case = Case::new("x", &["1.2.3.4 junk", "", "plain"], true);
+        assert_eq!(
+            program.command_line(&case),
+            "$ cargo run -q -p demo -- '1.2.3.4 junk' '' plain"
+        );
+    }
 }

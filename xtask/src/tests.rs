@@ -22,7 +22,7 @@ impl Scratch {
         fs::create_dir_all(root.join("book/src/output")).unwrap();
         fs::create_dir_all(root.join("target/debug")).unwrap();
         fs::create_dir_all(root.join("target/c-twins")).unwrap();
-        fs::create_dir_all(root.join("crates/demo/src")).unwrap();
+        fs::create_dir_all(root.join("crates/demo/demo/src")).unwrap();
         Scratch {
             ws: Workspace {
                 target: root.join("target"),
@@ -50,19 +50,14 @@ impl Drop for Scratch {
     }
 }
 
-static CASE: Case = Case {
-    name: "default",
-    args: &[],
-    recorded: true,
-};
-static DEMO: Program = Program {
-    package: "demo",
-    bin: "demo",
-    source: "crates/demo/src/main.rs",
-    c_twin: "crates/demo/c/demo.c",
-    connects: None,
-    cases: &[],
-};
+fn case() -> Case {
+    Case::new("default", &[], true)
+}
+
+/// The program `demo` of a section folder `crates/demo`.
+fn demo() -> Program {
+    Program::new("crates/demo", "demo")
+}
 
 #[test]
 fn a_recorded_output_edited_by_hand_fails_naming_the_file() {
@@ -76,13 +71,13 @@ fn a_recorded_output_edited_by_hand_fails_naming_the_file() {
         "book/src/output/demo-default.txt",
         "$ cargo run -q -p demo\nlistening on 127.0.0.1:5555\nhello\n",
     );
-    check_recorded(&s.ws, &DEMO, &CASE).unwrap();
+    check_recorded(&s.ws, &demo(), &case()).unwrap();
     // The same recording, edited by hand.
     s.write(
         "book/src/output/demo-default.txt",
         "$ cargo run -q -p demo\nlistening on 127.0.0.1:5555\nhello!\n",
     );
-    let err = check_recorded(&s.ws, &DEMO, &CASE).unwrap_err();
+    let err = check_recorded(&s.ws, &demo(), &case()).unwrap_err();
     assert!(
         err.contains("book/src/output/demo-default.txt does not match a fresh run"),
         "{err}"
@@ -98,11 +93,13 @@ fn a_c_twin_printing_one_character_differently_fails() {
         "got 5 bytes\\n  std::net only in Rust\\n",
     );
     s.script(&s.ws.c_binary("demo"), "got 5 bytes\\n");
-    check_parity(&s.ws, &DEMO, &CASE).unwrap();
+    check_parity(&s.ws, &demo(), &case()).unwrap();
     s.script(&s.ws.c_binary("demo"), "got 5 bytez\\n");
-    let err = check_parity(&s.ws, &DEMO, &CASE).unwrap_err();
+    let err = check_parity(&s.ws, &demo(), &case()).unwrap_err();
     assert!(
-        err.contains("crates/demo/c/demo.c differs from crates/demo/src/main.rs on stdout"),
+        err.contains(
+            "crates/demo/demo/c/demo.c differs from crates/demo/demo/src/main.rs on stdout"
+        ),
         "{err}"
     );
     assert!(err.contains("bytez"), "{err}");
@@ -112,19 +109,19 @@ fn a_c_twin_printing_one_character_differently_fails() {
 fn a_removed_anchor_fails_naming_the_chapter_and_the_file() {
     let s = Scratch::new("anchor");
     s.write(
-        "crates/demo/src/main.rs",
+        "crates/demo/demo/src/main.rs",
         "// ANCHOR: main\nfn main() {}\n// ANCHOR_END: main\n",
     );
     let chapter = s.write(
         "book/src/demo.md",
-        "```rust\n{{#include ../../crates/demo/src/main.rs:main}}\n```\n",
+        "```rust\n{{#include ../../crates/demo/demo/src/main.rs:main}}\n```\n",
     );
     check_includes(&s.ws, &chapter).unwrap();
-    s.write("crates/demo/src/main.rs", "fn main() {}\n");
+    s.write("crates/demo/demo/src/main.rs", "fn main() {}\n");
     let err = check_includes(&s.ws, &chapter).unwrap_err();
     assert_eq!(
         err,
-        "book/src/demo.md:2: anchor 'main' is not defined in crates/demo/src/main.rs"
+        "book/src/demo.md:2: anchor 'main' is not defined in crates/demo/demo/src/main.rs"
     );
 }
 
@@ -142,13 +139,15 @@ fn an_include_of_a_missing_file_fails_naming_the_chapter_and_the_file() {
     );
 }
 
-static PAIR: crate::sections::Interop = crate::sections::Interop {
-    name: "demo",
-    receiver: "demo-recv",
-    receiver_args: &[],
-    sender: "demo-send",
-    sender_args: &[],
-};
+fn pair() -> crate::sections::Interop {
+    crate::sections::Interop {
+        name: "demo".into(),
+        receiver: "demo-recv".into(),
+        receiver_args: Vec::new(),
+        sender: "demo-send".into(),
+        sender_args: Vec::new(),
+    }
+}
 
 #[test]
 fn interop_compares_every_pairing_and_catches_a_differing_receiver() {
@@ -158,12 +157,100 @@ fn interop_compares_every_pairing_and_catches_a_differing_receiver() {
     }
     s.script(&s.ws.rust_binary("demo-send"), "connected\\n");
     s.script(&s.ws.c_binary("demo-send"), "connected\\n");
-    crate::programs::check_interop(&s.ws, &PAIR).unwrap();
+    crate::programs::check_interop(&s.ws, &pair()).unwrap();
     s.script(
         &s.ws.c_binary("demo-recv"),
         "listening on 127.0.0.1:4343\\ngot 6 bytes\\n",
     );
-    let err = crate::programs::check_interop(&s.ws, &PAIR).unwrap_err();
+    let err = crate::programs::check_interop(&s.ws, &pair()).unwrap_err();
     assert!(err.contains("the receiver transcript differs"), "{err}");
     assert!(err.contains("got 6 bytes"), "{err}");
+}
+
+/// A scratch workspace holding one new section, `demo`, as a contributor
+/// would add it: a folder with a manifest and a program package, a chapter,
+/// and its line in SUMMARY.md. Nothing else is edited.
+fn planted_section(tag: &str) -> Scratch {
+    let s = Scratch::new(tag);
+    fs::create_dir_all(s.ws.root.join("crates/demo/demo/c")).unwrap();
+    s.write(
+        "book/book.toml",
+        "[book]\ntitle = \"t\"\n[build]\ncreate-missing = false\n",
+    );
+    s.write("book/src/SUMMARY.md", "# Summary\n\n- [Demo](demo.md)\n");
+    s.write(
+        "book/src/demo.md",
+        "# Demo\n\n```rust\n{{#include ../../crates/demo/demo/src/main.rs}}\n```\n\n```c\n{{#include ../../crates/demo/demo/c/demo.c}}\n```\n\n```console\n{{#include output/demo-default.txt}}\n```\n",
+    );
+    s.write(
+        "crates/demo/section.toml",
+        "title = \"Demo\"\nsummary = \"a planted section\"\nchapter = \"demo.md\"\ntextbook = [\"APUE 16.1\"]\n\n[[program]]\nname = \"demo\"\nrecord = [{ case = \"default\" }]\nparity = [{ case = \"extra\", args = [\"x\"] }]\n",
+    );
+    s.write(
+        "crates/demo/demo/Cargo.toml",
+        "[package]\nname = \"demo\"\n",
+    );
+    s.write("crates/demo/demo/src/main.rs", "fn main() {}\n");
+    s.write(
+        "crates/demo/demo/c/demo.c",
+        "int main(void) { return 0; }\n",
+    );
+    s.script(&s.ws.rust_binary("demo"), "hello\\n");
+    s.script(&s.ws.c_binary("demo"), "hello\\n");
+    s.write(
+        "book/src/output/demo-default.txt",
+        "$ cargo run -q -p demo\nhello\n",
+    );
+    s
+}
+
+#[test]
+fn a_new_section_folder_is_graded_with_no_other_edit() {
+    let s = planted_section("planted");
+    let chapters = crate::book::chapters(&s.ws).unwrap();
+    let sections = crate::sections::load(&s.ws.root, &chapters).unwrap();
+    assert_eq!(sections.len(), 1);
+    let demo = &sections[0];
+    assert_eq!(demo.packages, ["demo"]);
+    let program = &demo.programs[0];
+    assert_eq!(program.source, "crates/demo/demo/src/main.rs");
+    assert_eq!(program.c_twin, "crates/demo/demo/c/demo.c");
+    for case in &program.cases {
+        check_parity(&s.ws, program, case).unwrap();
+        if case.recorded {
+            check_recorded(&s.ws, program, case).unwrap();
+        }
+    }
+    let included = crate::book::included_files(&s.ws).unwrap();
+    assert!(included.contains(&s.ws.root.join(&program.source)));
+    check_includes(&s.ws, &s.ws.root.join("book/src/demo.md")).unwrap();
+}
+
+#[test]
+fn a_section_whose_chapter_is_not_in_summary_md_is_named() {
+    let s = planted_section("no-chapter");
+    s.write("book/src/SUMMARY.md", "# Summary\n");
+    let chapters = crate::book::chapters(&s.ws).unwrap();
+    let err = crate::sections::load(&s.ws.root, &chapters).unwrap_err();
+    assert_eq!(
+        err,
+        "book/src/SUMMARY.md does not list demo.md, the chapter of section demo (crates/demo/section.toml)"
+    );
+}
+
+#[test]
+fn a_program_the_manifest_does_not_name_is_named() {
+    let s = planted_section("stray-program");
+    fs::create_dir_all(s.ws.root.join("crates/demo/other/src")).unwrap();
+    s.write(
+        "crates/demo/other/Cargo.toml",
+        "[package]\nname = \"other\"\n",
+    );
+    s.write("crates/demo/other/src/main.rs", "fn main() {}\n");
+    let chapters = crate::book::chapters(&s.ws).unwrap();
+    let err = crate::sections::load(&s.ws.root, &chapters).unwrap_err();
+    assert_eq!(
+        err,
+        "crates/demo/section.toml: crates/demo/other is a program, but no [[program]] is named \"other\""
+    );
 }

@@ -4,8 +4,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::sections::SECTIONS;
-
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -94,41 +92,37 @@ fn crates_without_unsafe_code_forbid_it() {
     }
 }
 
+fn workspace() -> crate::Workspace {
+    crate::Workspace {
+        root: root(),
+        target: root().join("target"),
+    }
+}
+
+fn sections() -> Vec<crate::sections::Section> {
+    let ws = workspace();
+    let chapters = crate::book::chapters(&ws).unwrap();
+    crate::sections::load(&ws.root, &chapters).unwrap_or_else(|e| panic!("{e}"))
+}
+
 #[test]
-fn every_program_and_c_twin_is_registered() {
-    let registered: Vec<(&str, &str)> = SECTIONS
-        .iter()
-        .flat_map(|s| s.programs.iter().map(|p| (p.bin, p.c_twin)))
-        .collect();
-    for dir in crate_dirs() {
-        let package = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let mut bins = Vec::new();
-        if dir.join("src/main.rs").is_file() {
-            bins.push(package.clone());
-        }
-        bins.extend(
-            rust_files(&dir.join("src/bin"))
-                .iter()
-                .map(|f| f.file_stem().unwrap().to_string_lossy().into_owned()),
-        );
-        for bin in bins {
-            assert!(
-                registered.iter().any(|(b, _)| *b == bin),
-                "program {bin} of crates/{package} is not in xtask/src/sections.rs"
-            );
-        }
-        if let Ok(entries) = fs::read_dir(dir.join("c")) {
-            for entry in entries {
+fn every_section_folder_loads_and_every_c_file_is_a_twin_or_a_header() {
+    for section in sections() {
+        let twins: Vec<PathBuf> = section
+            .programs
+            .iter()
+            .map(|p| root().join(&p.c_twin))
+            .collect();
+        for package in &section.packages {
+            let c = root().join(&section.dir).join(package).join("c");
+            for entry in fs::read_dir(&c).into_iter().flatten() {
                 let path = entry.unwrap().path();
                 if path.extension().is_some_and(|e| e == "c") {
-                    let rel = path
-                        .strip_prefix(root())
-                        .unwrap()
-                        .to_string_lossy()
-                        .into_owned();
                     assert!(
-                        registered.iter().any(|(_, c)| *c == rel),
-                        "C twin {rel} is not in xtask/src/sections.rs"
+                        twins.contains(&path),
+                        "{} is not the C twin of a [[program]] in {}/section.toml",
+                        path.display(),
+                        section.dir
                     );
                 }
             }
@@ -136,27 +130,55 @@ fn every_program_and_c_twin_is_registered() {
     }
 }
 
+/// ARCHITECTURE.md's code map names every section folder, every package
+/// and every xtask module, and every path it names exists.
 #[test]
-fn registered_files_exist() {
-    for section in SECTIONS {
-        assert!(
-            root().join("book/src").join(section.chapter).is_file(),
-            "{}",
-            section.chapter
-        );
-        for program in section.programs {
-            assert!(root().join(program.source).is_file(), "{}", program.source);
-            assert!(root().join(program.c_twin).is_file(), "{}", program.c_twin);
-            let names: Vec<&str> = program.cases.iter().map(|c| c.name).collect();
-            let mut unique = names.clone();
-            unique.sort_unstable();
-            unique.dedup();
-            assert_eq!(
-                names.len(),
-                unique.len(),
-                "duplicate case names for {}",
-                program.bin
-            );
+fn architecture_md_maps_the_tree() {
+    let text = fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let mut wanted: Vec<String> = Vec::new();
+    for section in sections() {
+        wanted.push(format!("`{}`", section.dir));
+        wanted.extend(section.packages.iter().map(|p| format!("`{p}`")));
+    }
+    for dir in crate_dirs() {
+        if dir.starts_with(root().join("lib")) {
+            wanted.push(format!(
+                "`lib/{}`",
+                dir.file_name().unwrap().to_string_lossy()
+            ));
         }
     }
+    for module in rust_files(&root().join("xtask/src")) {
+        let name = module.file_name().unwrap().to_string_lossy().into_owned();
+        if name != "main.rs" {
+            wanted.push(format!("`{name}`"));
+        }
+    }
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|w| !text.contains(w.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md's code map does not name {missing:?}"
+    );
+    // Every `path/with/slashes` it names exists (globs and placeholders
+    // aside), from the root or from the folder its paragraph is about.
+    let mut bases = vec![root(), root().join("book"), root().join("benches")];
+    bases.extend(crate_dirs());
+    bases.extend(sections().iter().map(|s| root().join(&s.dir)));
+    let mut stale = Vec::new();
+    for span in text.split('`').skip(1).step_by(2) {
+        let looks_like_path = span.contains('/')
+            && !span.contains(['<', '*', ' ', '{', ':'])
+            && !span.starts_with("http");
+        let exists = |base: &Path| base.join(span.trim_end_matches('/')).exists();
+        if looks_like_path && !bases.iter().any(|b| exists(b)) {
+            stale.push(span);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "ARCHITECTURE.md names paths that do not exist: {stale:?}"
+    );
 }

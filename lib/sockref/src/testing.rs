@@ -2,11 +2,14 @@
 //! time limit and check the house rules for bad input.
 
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-/// How long any one program run in a test may take.
+/// How long any one run of a program may take, in a test or in the xtask
+/// (the C compiler included): programs end in well under a second, so
+/// reaching it means a hang.
 pub const RUN_LIMIT: Duration = Duration::from_secs(20);
 
 /// What a bounded run produced.
@@ -18,8 +21,44 @@ pub struct Bounded {
     pub timed_out: bool,
 }
 
+/// A child started in a process group of its own, which is killed whole
+/// (the child and anything it forked) when this guard is dropped.
+#[derive(Debug)]
+pub struct GroupChild {
+    pub child: Child,
+}
+
+impl GroupChild {
+    /// Starts `command` as the leader of a new process group.
+    pub fn spawn(mut command: Command) -> std::io::Result<Self> {
+        command.process_group(0);
+        Ok(GroupChild {
+            child: command.spawn()?,
+        })
+    }
+
+    /// SIGKILL to every process of the group; harmless once it is gone.
+    pub fn kill_group(&self) {
+        kill_group(self.child.id());
+    }
+}
+
+impl Drop for GroupChild {
+    fn drop(&mut self) {
+        self.kill_group();
+        let _ = self.child.wait();
+    }
+}
+
+fn kill_group(leader: u32) {
+    let group = nix::unistd::Pid::from_raw(leader as i32);
+    let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+}
+
 /// Runs `command` to completion with stdin closed and both outputs captured,
-/// killing it if it outlives `limit`. Used by the tests and by the xtask.
+/// in a process group of its own; if it outlives `limit` the whole group is
+/// killed, and so is anything it left running when it exits. The one
+/// implementation of a bounded run, used by the tests and by the xtask.
 pub fn run_bounded(command: Command, limit: Duration) -> std::io::Result<Bounded> {
     run_bounded_into(command, Stdio::piped(), limit)
 }
@@ -35,6 +74,7 @@ pub fn run_bounded_into(
         .stdin(Stdio::null())
         .stdout(stdout)
         .stderr(Stdio::piped())
+        .process_group(0)
         .spawn()?;
     let stdout = child.stdout.take();
     let mut stderr = child.stderr.take().expect("piped stderr");
@@ -51,7 +91,7 @@ pub fn run_bounded_into(
     });
     // A waiter thread owns the child; this thread waits for its word, and
     // on time-out kills the child by pid, which makes the waiter return.
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let leader = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
     let waiter = std::thread::spawn(move || {
         let status = child.wait();
@@ -60,9 +100,12 @@ pub fn run_bounded_into(
     });
     let timed_out = rx.recv_timeout(limit).is_err();
     if timed_out {
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        kill_group(leader);
     }
     let status = waiter.join().expect("waiter thread")?;
+    // Whatever the child forked and left behind (holding the pipes open)
+    // goes with it.
+    kill_group(leader);
     let join = |h: std::thread::JoinHandle<std::io::Result<Vec<u8>>>| {
         h.join().unwrap_or_else(|_| Ok(Vec::new()))
     };
@@ -235,5 +278,42 @@ pub fn assert_full_stdout_is_an_error_in_both(program: &str, twin_source: &str, 
         for args in [&[][..], &["--help"]] {
             assert_full_stdout_is_an_error(binary, args);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn alive(pid: &str) -> bool {
+        let pid = nix::unistd::Pid::from_raw(pid.trim().parse().unwrap());
+        // A zombie is gone for our purposes: only a running process counts.
+        nix::sys::signal::kill(pid, None).is_ok()
+            && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .unwrap_or_default()
+                .contains(") Z ")
+    }
+
+    #[test]
+    fn what_a_child_leaves_running_is_killed_with_it() {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "sleep 60 & echo $!"]);
+        let t = Instant::now();
+        let run = run_bounded(cmd, Duration::from_secs(10)).unwrap();
+        assert!(!run.timed_out);
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        assert!(!alive(&String::from_utf8_lossy(&run.output.stdout)));
+    }
+
+    #[test]
+    fn a_child_past_its_limit_is_killed_with_its_whole_group() {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "sleep 60 & echo $!; sleep 60"]);
+        let t = Instant::now();
+        let run = run_bounded(cmd, Duration::from_millis(300)).unwrap();
+        assert!(run.timed_out);
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        assert!(!alive(&String::from_utf8_lossy(&run.output.stdout)));
     }
 }

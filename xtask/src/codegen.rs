@@ -1,0 +1,202 @@
+//! The parts of README.md and the book that repeat a list kept elsewhere:
+//! the sections (from their manifests), check-all's stages (from
+//! [`crate::check::STAGES`]) and the xtask's commands (from its clap
+//! declaration). Each is a block between two markers,
+//!
+//! ```text
+//! <!-- generated: NAME (cargo xtask codegen) -->
+//! ...
+//! <!-- end generated -->
+//! ```
+//!
+//! rewritten by `cargo xtask codegen` and checked for staleness by the
+//! `generated` stage of check-all, as rust-analyzer checks its generated
+//! files: nobody edits such a block by hand, and nobody has to remember it.
+
+use std::fs;
+
+use clap::CommandFactory;
+use sockref::Error;
+
+use crate::Workspace;
+use crate::check::STAGES;
+use crate::sections::{self, Section};
+
+/// Which block goes where.
+const BLOCKS: &[(&str, &str)] = &[
+    ("README.md", "sections"),
+    ("README.md", "commands"),
+    ("README.md", "stages"),
+    ("book/src/graders.md", "stages"),
+    ("book/src/graders.md", "section-names"),
+];
+
+fn render(block: &str) -> String {
+    match block {
+        "sections" => sections_table(sections::all()),
+        "stages" => stages_table(),
+        "commands" => commands_list(),
+        "section-names" => section_names(sections::all()),
+        other => unreachable!("BLOCKS names only rendered blocks, not {other}"),
+    }
+}
+
+/// The README's table: one row per section, its programs and C twins.
+fn sections_table(sections: &[Section]) -> String {
+    let mut out = String::from(
+        "| section | what it shows | textbook | run it | C twins |\n|---|---|---|---|---|\n",
+    );
+    for s in sections {
+        let runs: Vec<String> = s
+            .programs
+            .iter()
+            .map(|p| format!("`cargo run -p {}`", p.bin))
+            .collect();
+        let twins: Vec<String> = s
+            .programs
+            .iter()
+            .map(|p| format!("`{}`", p.c_twin))
+            .collect();
+        out.push_str(&format!(
+            "| [{}](book/src/{}) | {} | {} | {} | {} |\n",
+            s.title,
+            s.chapter,
+            s.summary,
+            s.textbook.join(", "),
+            runs.join("<br>"),
+            twins.join("<br>")
+        ));
+    }
+    out
+}
+
+fn stages_table() -> String {
+    let mut out = String::from("| stage | grades | checks |\n|---|---|---|\n");
+    for st in STAGES {
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            st.name,
+            st.scope.describe(),
+            st.checks
+        ));
+    }
+    out
+}
+
+fn commands_list() -> String {
+    let cli = crate::Cli::command();
+    let mut out = String::new();
+    for sub in cli.get_subcommands() {
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        out.push_str(&format!("- `cargo xtask {}`: {about}\n", sub.get_name()));
+    }
+    out
+}
+
+fn section_names(sections: &[Section]) -> String {
+    let names: Vec<String> = sections.iter().map(|s| format!("`{}`", s.name)).collect();
+    format!("The sections are {}.\n", names.join(", "))
+}
+
+fn begin(block: &str) -> String {
+    format!("<!-- generated: {block} (cargo xtask codegen) -->\n")
+}
+
+const END: &str = "<!-- end generated -->";
+
+/// `text` with the block's content replaced by `content`, or why not.
+fn replace(text: &str, block: &str, content: &str) -> Result<String, String> {
+    let open = begin(block);
+    let start = text
+        .find(&open)
+        .ok_or_else(|| format!("has no line `{}`", open.trim_end()))?
+        + open.len();
+    let len = text[start..]
+        .find(END)
+        .ok_or_else(|| format!("block {block} has no `{END}` after it"))?;
+    Ok(format!(
+        "{}{content}{}",
+        &text[..start],
+        &text[start + len..]
+    ))
+}
+
+/// `cargo xtask codegen`: rewrites every block that is stale.
+pub fn write_all(ws: &Workspace) -> Result<(), Error> {
+    for (file, block) in BLOCKS {
+        let path = ws.root.join(file);
+        let text = fs::read_to_string(&path).map_err(|e| Error::runtime(format!("{file}: {e}")))?;
+        let new = replace(&text, block, &render(block))
+            .map_err(|e| Error::runtime(format!("{file} {e}")))?;
+        if new != text {
+            fs::write(&path, new).map_err(|e| Error::runtime(format!("write {file}: {e}")))?;
+            println!("rewrote {file} ({block})");
+        }
+    }
+    Ok(())
+}
+
+/// One check per block: the file holds what the block renders to now.
+pub fn check_all(ws: &Workspace) -> Vec<(String, Result<(), String>)> {
+    BLOCKS
+        .iter()
+        .map(|(file, block)| {
+            let result = fs::read_to_string(ws.root.join(file))
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    let fresh = replace(&text, block, &render(block))?;
+                    if fresh == text {
+                        Ok(())
+                    } else {
+                        Err(format!(
+                            "the {block} block is stale (edited by hand, or a manifest changed): run `cargo xtask codegen`"
+                        ))
+                    }
+                })
+                .map_err(|e| format!("{file}: {e}"));
+            (format!("{file} {block}"), result)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_is_replaced_between_its_markers_only() {
+        let text = format!("intro\n{}old\n{END}\nafter\n", begin("stages"));
+        let new = replace(&text, "stages", "new\n").unwrap();
+        assert_eq!(
+            new,
+            format!("intro\n{}new\n{END}\nafter\n", begin("stages"))
+        );
+        assert!(
+            replace("no markers", "stages", "x")
+                .unwrap_err()
+                .contains("has no line")
+        );
+    }
+
+    #[test]
+    fn every_stage_and_command_is_listed() {
+        let stages = stages_table();
+        for st in STAGES {
+            assert!(stages.contains(&format!("| `{}` |", st.name)), "{stages}");
+        }
+        let commands = commands_list();
+        for name in [
+            "check-all",
+            "bless",
+            "codegen",
+            "book",
+            "book-test",
+            "bench",
+        ] {
+            assert!(
+                commands.contains(&format!("`cargo xtask {name}`")),
+                "{commands}"
+            );
+        }
+    }
+}
