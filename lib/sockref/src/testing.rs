@@ -286,7 +286,21 @@ mod tests {
     use super::*;
     use std::time::Instant;
 
+    /// Whether `pid` is still running after the kill had up to 5 s to take
+    /// effect: SIGKILL is delivered asynchronously, and on a loaded machine
+    /// the process may still be listed for a moment after kill returns.
     fn alive(pid: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while running(pid) {
+            if Instant::now() > deadline {
+                return true;
+            }
+            std::thread::yield_now();
+        }
+        false
+    }
+
+    fn running(pid: &str) -> bool {
         let pid = nix::unistd::Pid::from_raw(pid.trim().parse().unwrap());
         // A zombie is gone for our purposes: only a running process counts.
         nix::sys::signal::kill(pid, None).is_ok()
