@@ -6,6 +6,30 @@
 //! - A failed call is a runtime error: `error: <call> <arguments>: <reason>` on
 //!   stderr, exit status 1, for example
 //!   `error: connect to 127.0.0.1:9: Connection refused (os error 111)`.
+//!   A failed write to stdout is one too: `error: write: <reason>`.
+//!
+//! # The parsing rules
+//!
+//! Decided once, here, and followed by the C twins (lib/sockref/c/sockref.h
+//! says the same in C); each rule has a parity case.
+//!
+//! 1. **Arguments are text.** An argument that is not valid UTF-8 is a usage
+//!    error before anything else is read (after `--help`):
+//!    `argument 'caf\xE9' is not valid UTF-8`, each byte that is not part of
+//!    a UTF-8 character shown as `\xHH`.
+//! 2. **Options are long** (`--name VALUE` or `--name=VALUE`); the only short
+//!    one is `-h`. `--` ends the options; `-` alone is a value. An unknown
+//!    option is named whole, as typed: `invalid option '-hx'`,
+//!    `invalid option '--frob=x'`, `invalid option '--=x'`. A value where
+//!    none is expected is `unexpected argument "x"` ([`no_arguments`]).
+//! 3. **Whole numbers are decimal digits only** ([`whole_number`]): no sign
+//!    (`+80` is not a port), no spaces, no exponent; a number too large for
+//!    its field is out of range, never wrapped.
+//! 4. **Seconds** (`--timeout`, `--initial`, `--max-delay`, `--max-total`)
+//!    are digits with an optional fraction (`2`, `0.5`; no sign, no
+//!    exponent), rounded to the millisecond, from 1 ms to [`MAX_SECONDS`]
+//!    ([`parse_seconds`]).
+//! 5. **Ports** are whole numbers from 1 (0 where the program binds) to 65535.
 
 use std::ffi::OsString;
 use std::fmt;
@@ -78,10 +102,26 @@ impl<T> Context<T> for nix::Result<T> {
     }
 }
 
+/// Writes to standard output, as [`crate::outln!`] and [`crate::out!`] do:
+/// a failed write (stdout on a full device, say) is a runtime error,
+/// `write: No space left on device (os error 28)`, never a panic.
+pub fn write_out(args: fmt::Arguments<'_>) -> Result<(), Error> {
+    use std::io::Write;
+    std::io::stdout().lock().write_fmt(args).context("write")
+}
+
+/// Flushes standard output; a failed flush is a runtime error, as in
+/// [`write_out`]. [`run`] calls it once the body is done.
+pub fn flush_out() -> Result<(), Error> {
+    use std::io::Write;
+    std::io::stdout().lock().flush().context("write")
+}
+
 /// Runs a program's body and turns its outcome into the exit status.
 ///
 /// Standard output behaves as in C: writing into a closed pipe (`| head`)
-/// ends the program quietly instead of panicking.
+/// ends the program quietly instead of panicking, and a write that fails
+/// otherwise (`>/dev/full`) ends it with `error: write: ...`, exit status 1.
 ///
 /// `-h` or `--help` anywhere before a `--` prints the usage on stdout and
 /// exits 0 without running the body.
@@ -91,11 +131,12 @@ pub fn run(usage: &str, body: impl FnOnce() -> Result<(), Error>) -> ExitCode {
         .skip(1)
         .take_while(|a| a != "--")
         .any(|a| a == "-h" || a == "--help");
-    if help {
-        println!("usage: {usage}");
-        return ExitCode::SUCCESS;
-    }
-    match body() {
+    let outcome = if help {
+        write_out(format_args!("usage: {usage}\n"))
+    } else {
+        all_arguments_are_utf8().and_then(|()| body())
+    };
+    match outcome.and_then(|()| flush_out()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -116,10 +157,75 @@ fn restore_default_sigpipe() {
     }
 }
 
-/// An argument as UTF-8, or a usage error naming it.
+/// Rule 1: every argument is valid UTF-8, or a usage error names the first
+/// that is not.
+fn all_arguments_are_utf8() -> Result<(), Error> {
+    std::env::args_os()
+        .skip(1)
+        .try_for_each(|a| utf8(a).map(drop))
+}
+
+/// An argument as UTF-8, or a usage error naming it (rule 1).
 pub fn utf8(arg: OsString) -> Result<String, Error> {
-    arg.into_string()
-        .map_err(|raw| Error::usage(format!("argument {raw:?} is not valid UTF-8")))
+    arg.into_string().map_err(|raw| {
+        let mut shown = String::new();
+        for chunk in raw.as_encoded_bytes().utf8_chunks() {
+            shown.push_str(chunk.valid());
+            for byte in chunk.invalid() {
+                shown.push_str(&format!("\\x{byte:02X}"));
+            }
+        }
+        Error::usage(format!("argument '{shown}' is not valid UTF-8"))
+    })
+}
+
+/// Rule 2: the usage error for an argument the parser did not expect. An
+/// option is named whole, as typed (`-hx`, `--frob=x`); a value is quoted.
+pub fn unexpected(arg: Unexpected, parser: &mut lexopt::Parser) -> Error {
+    let rest = |parser: &mut lexopt::Parser| {
+        parser
+            .optional_value()
+            .map(|v| v.to_string_lossy().into_owned())
+    };
+    match arg {
+        Unexpected::Short(c) => {
+            let rest = rest(parser).unwrap_or_default();
+            Error::usage(format!("invalid option '-{c}{rest}'"))
+        }
+        Unexpected::Long(name) => match rest(parser) {
+            Some(value) => Error::usage(format!("invalid option '--{name}={value}'")),
+            None => Error::usage(format!("invalid option '--{name}'")),
+        },
+        Unexpected::Value(v) => Error::usage(format!("unexpected argument {v:?}")),
+    }
+}
+
+/// An argument [`unexpected`] reports, no longer borrowing the parser.
+#[derive(Debug)]
+pub enum Unexpected {
+    Short(char),
+    Long(String),
+    Value(OsString),
+}
+
+impl From<lexopt::Arg<'_>> for Unexpected {
+    fn from(arg: lexopt::Arg<'_>) -> Self {
+        match arg {
+            lexopt::Arg::Short(c) => Unexpected::Short(c),
+            lexopt::Arg::Long(name) => Unexpected::Long(name.to_string()),
+            lexopt::Arg::Value(v) => Unexpected::Value(v),
+        }
+    }
+}
+
+/// The command line of a program that takes no argument at all: any
+/// argument (`-` and `--frob` alike, after `--` too) is a usage error.
+pub fn no_arguments() -> Result<(), Error> {
+    let mut parser = lexopt::Parser::from_env();
+    match parser.next()? {
+        Some(arg) => Err(unexpected(arg.into(), &mut parser)),
+        None => Ok(()),
+    }
 }
 
 /// The command line of a program that takes no option and at most one
@@ -131,7 +237,7 @@ pub fn at_most_one_argument(what: &str) -> Result<Option<String>, Error> {
         match arg {
             lexopt::Arg::Value(v) if found.is_none() => found = Some(utf8(v)?),
             lexopt::Arg::Value(_) => return Err(Error::usage(format!("at most one {what}"))),
-            other => return Err(other.unexpected().into()),
+            other => return Err(unexpected(other.into(), &mut parser)),
         }
     }
     Ok(found)
@@ -147,8 +253,8 @@ pub fn parse_ip(text: &str) -> Result<IpAddr, Error> {
 /// program binds, never where it connects.
 pub fn parse_port(text: &str, allow_zero: bool) -> Result<u16, Error> {
     let low = if allow_zero { 0 } else { 1 };
-    match text.parse::<u32>() {
-        Ok(n) if (low..=65535).contains(&n) => Ok(n as u16),
+    match whole_number(text) {
+        Some(n) if (low..=65535).contains(&n) => Ok(n as u16),
         _ => Err(Error::usage(format!(
             "'{text}' is not a port number ({low} to 65535)"
         ))),
@@ -168,13 +274,29 @@ pub fn parse_endpoint(ip: &str, port: &str) -> Result<SocketAddr, Error> {
     Ok(SocketAddr::new(parse_ip(ip)?, parse_port(port, false)?))
 }
 
-/// Parses a duration in seconds such as `2` or `0.5`, for `--timeout`.
+/// The longest duration an option in seconds takes (rule 4): about 11.6
+/// days, and in milliseconds still well inside a C `int`.
+pub const MAX_SECONDS: u64 = 1_000_000;
+
+/// Parses a duration in seconds such as `2` or `0.5` (rule 4: digits with an
+/// optional fraction, rounded to the millisecond, 1 ms to [`MAX_SECONDS`]).
 pub fn parse_seconds(text: &str) -> Result<Duration, Error> {
-    text.parse::<f64>()
-        .ok()
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| Error::usage(format!("'{text}' is not a positive number of seconds")))
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let well_formed =
+        !whole.is_empty() && digits(whole) && digits(fraction) && !text.ends_with('.');
+    let millis = well_formed
+        .then(|| text.parse::<f64>().ok())
+        .flatten()
+        .map(|s| (s * 1000.0).round())
+        .filter(|ms| (1.0..=(MAX_SECONDS * 1000) as f64).contains(ms));
+    millis
+        .map(|ms| Duration::from_millis(ms as u64))
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "'{text}' is not a number of seconds (0.001 to {MAX_SECONDS})"
+            ))
+        })
 }
 
 /// Where one side of a conversation prints its lines. In a self-demo both
@@ -196,9 +318,10 @@ impl Out {
         Out { tag }
     }
 
-    /// Prints one line (stdout is line-buffered, so it shows at once).
-    pub fn line(&self, text: impl fmt::Display) {
-        println!("{}{text}", self.tag);
+    /// Prints one line (stdout is line-buffered, so it shows at once); a
+    /// failed write is an error, as in [`write_out`].
+    pub fn line(&self, text: impl fmt::Display) -> Result<(), Error> {
+        write_out(format_args!("{}{text}\n", self.tag))
     }
 }
 
@@ -210,7 +333,17 @@ mod tests {
     fn ports_out_of_range_are_usage_errors() {
         assert_eq!(parse_port("80", false).unwrap(), 80);
         assert_eq!(parse_port("0", true).unwrap(), 0);
-        for bad in ["0", "65536", "-1", "http", "", "8o"] {
+        for bad in [
+            "0",
+            "65536",
+            "-1",
+            "http",
+            "",
+            "8o",
+            "+80",
+            " 80",
+            "99999999999999999999",
+        ] {
             let e = parse_port(bad, false).unwrap_err();
             assert_eq!(e.exit_status(), 2, "{bad}");
             assert!(e.to_string().contains("is not a port number"), "{e}");
@@ -239,9 +372,40 @@ mod tests {
     }
 
     #[test]
+    fn unexpected_options_are_named_whole_as_typed() {
+        let first = |args: &[&str]| {
+            let mut parser = lexopt::Parser::from_args(args);
+            let arg = parser.next().unwrap().unwrap();
+            unexpected(arg.into(), &mut parser).to_string()
+        };
+        assert_eq!(first(&["-hx"]), "invalid option '-hx'");
+        assert_eq!(first(&["--=x"]), "invalid option '--=x'");
+        assert_eq!(first(&["--frob=x"]), "invalid option '--frob=x'");
+        assert_eq!(first(&["--frob"]), "invalid option '--frob'");
+        assert_eq!(first(&["-"]), "unexpected argument \"-\"");
+    }
+
+    #[test]
     fn seconds_must_be_positive_and_finite() {
         assert_eq!(parse_seconds("0.5").unwrap(), Duration::from_millis(500));
-        for bad in ["0", "-1", "nan", "inf", "x"] {
+        assert_eq!(parse_seconds("2").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_seconds("0.0015").unwrap(), Duration::from_millis(2));
+        for bad in [
+            "0",
+            "-1",
+            "nan",
+            "inf",
+            "x",
+            "1e-300",
+            "1e3",
+            "+1",
+            "99999999999",
+            "0.0004",
+            ".5",
+            "5.",
+            "",
+            " 1",
+        ] {
             assert!(parse_seconds(bad).is_err(), "{bad}");
         }
     }

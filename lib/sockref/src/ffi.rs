@@ -37,21 +37,18 @@ mod sys {
         pub fn gethostent() -> *mut libc::hostent;
         pub fn endhostent();
         pub fn gethostbyname(name: *const c_char) -> *mut libc::hostent;
-        pub fn getservent() -> *mut libc::servent;
-        pub fn getnetent() -> *mut libc::netent;
-        pub fn getnetbyname(name: *const c_char) -> *mut libc::netent;
-        pub fn getnetbyaddr(net: u32, kind: c_int) -> *mut libc::netent;
         pub fn __h_errno_location() -> *mut c_int;
     }
 }
 
-/// The netdb functions of glibc that the `libc` crate lacks, raw. The
-/// safe, locked wrappers are in the `netdb` crate.
+/// The netdb functions of glibc, raw, in one place: those the `libc` crate
+/// lacks are declared above, the others come from it. The safe, locked
+/// wrappers are in the `netdb` crate.
 pub mod netdb {
     pub use super::sys::{
-        endhostent, endprotoent, gethostbyname, gethostent, getnetbyaddr, getnetbyname, getnetent,
-        getprotoent, getservent, sethostent, setprotoent,
+        endhostent, endprotoent, gethostbyname, gethostent, getprotoent, sethostent, setprotoent,
     };
+    pub use libc::{getnetbyaddr, getnetbyname, getnetent, getservent};
 
     /// `h_errno`, the error of the last `gethostbyname` in this thread.
     pub fn h_errno() -> libc::c_int {
@@ -62,14 +59,20 @@ pub mod netdb {
 
 pub use sys::{htonl, htons, ntohl, ntohs};
 
+/// The C convention, checked once: a call that returns -1 failed, and
+/// `errno` says why (socket2's `syscall!` does the same).
+fn cvt(rc: c_int) -> io::Result<c_int> {
+    match rc {
+        -1 => Err(io::Error::last_os_error()),
+        n => Ok(n),
+    }
+}
+
 /// `sockatmark(fd)`: is the read pointer at the urgent ("out-of-band") mark?
 pub fn sockatmark(fd: BorrowedFd<'_>) -> io::Result<bool> {
     // SAFETY: the descriptor is borrowed, so it stays open during the call;
     // sockatmark only reads socket state.
-    match unsafe { sys::sockatmark(fd.as_raw_fd()) } {
-        -1 => Err(io::Error::last_os_error()),
-        n => Ok(n == 1),
-    }
+    cvt(unsafe { sys::sockatmark(fd.as_raw_fd()) }).map(|n| n == 1)
 }
 
 /// A Rust string as a C string; text with a NUL byte can never reach a C
@@ -180,7 +183,7 @@ pub fn getsockopt_bytes(
     let mut optlen = len as socklen_t;
     // SAFETY: `buf` is writable for `optlen` bytes and `optlen` is a valid
     // socklen_t the kernel may update; the descriptor is borrowed, so open.
-    let rc = unsafe {
+    cvt(unsafe {
         libc::getsockopt(
             fd.as_raw_fd(),
             level,
@@ -188,18 +191,13 @@ pub fn getsockopt_bytes(
             buf.as_mut_ptr().cast(),
             &mut optlen,
         )
-    };
-    if rc == -1 {
-        return Err(io::Error::last_os_error());
-    }
+    })?;
     Ok((buf, optlen as usize))
 }
 
 /// `F_SETOWN_EX` and its argument, from `<fcntl.h>` (Linux); the `libc`
 /// crate declares them only for some targets.
 pub const F_SETOWN_EX: c_int = 15;
-/// `F_GETOWN_EX`.
-pub const F_GETOWN_EX: c_int = 16;
 /// Owner type: one thread.
 pub const F_OWNER_TID: c_int = 0;
 
@@ -213,19 +211,15 @@ struct FOwnerEx {
 pub fn set_owner(fd: BorrowedFd<'_>, pid: libc::pid_t) -> io::Result<()> {
     // SAFETY: F_SETOWN takes an integer argument; the descriptor is borrowed,
     // so it is open.
-    match unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETOWN, pid) } {
-        -1 => Err(io::Error::last_os_error()),
-        _ => Ok(()),
-    }
+    cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETOWN, pid) }).map(drop)
 }
 
 /// `fcntl(fd, F_GETOWN)`: the process that receives SIGURG, 0 for none.
+/// Only tests ask (the `testing` feature).
+#[cfg(feature = "testing")]
 pub fn owner(fd: BorrowedFd<'_>) -> io::Result<libc::pid_t> {
     // SAFETY: F_GETOWN takes no argument; the descriptor is open.
-    match unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETOWN) } {
-        -1 => Err(io::Error::last_os_error()),
-        pid => Ok(pid),
-    }
+    cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETOWN) })
 }
 
 /// `fcntl(fd, F_SETOWN_EX, {F_OWNER_TID, tid})`: SIGURG goes to one thread,
@@ -237,45 +231,61 @@ pub fn set_owner_thread(fd: BorrowedFd<'_>, tid: libc::pid_t) -> io::Result<()> 
     };
     // SAFETY: F_SETOWN_EX reads a struct f_owner_ex, which `owner` is laid
     // out as (repr(C)); it lives across the call.
-    match unsafe { libc::fcntl(fd.as_raw_fd(), F_SETOWN_EX, &owner as *const FOwnerEx) } {
-        -1 => Err(io::Error::last_os_error()),
-        _ => Ok(()),
-    }
+    cvt(unsafe { libc::fcntl(fd.as_raw_fd(), F_SETOWN_EX, &owner as *const FOwnerEx) }).map(drop)
 }
 
 /// `ioctl(fd, FIONREAD)`: bytes that a read could return now. On TCP it
-/// counts only up to the urgent mark.
+/// counts only up to the urgent mark. Only tests ask (the `testing` feature).
+#[cfg(feature = "testing")]
 pub fn unread_bytes(fd: BorrowedFd<'_>) -> io::Result<usize> {
     let mut n: c_int = 0;
     // SAFETY: FIONREAD writes one int through the pointer, which is valid.
-    match unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONREAD, &mut n) } {
-        -1 => Err(io::Error::last_os_error()),
-        _ => Ok(n as usize),
-    }
+    cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONREAD, &mut n) })?;
+    Ok(n as usize)
+}
+
+/// A value `getsockopt` may fill in: a plain C type for which every bit
+/// pattern, all zeros included, is valid. Sealed: only these types.
+pub trait OptionValue: Copy + private::Sealed {}
+
+mod private {
+    pub trait Sealed {}
+}
+
+macro_rules! option_values {
+    ($($t:ty),*) => {$(
+        impl private::Sealed for $t {}
+        impl OptionValue for $t {}
+    )*};
+}
+option_values!(c_int, libc::linger, libc::timeval, libc::tcp_info);
+
+/// `getsockopt(fd, level, name, &value, &len)` for an option of type `T`.
+/// The value starts zeroed, so a kernel that writes fewer bytes (an older
+/// `tcp_info`) leaves the rest zero.
+pub fn getsockopt<T: OptionValue>(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::Result<T> {
+    let mut value = std::mem::MaybeUninit::<T>::zeroed();
+    let mut len = std::mem::size_of::<T>() as socklen_t;
+    // SAFETY: `value` is writable for `len` bytes, the size of T, and the
+    // kernel writes at most `len`; the descriptor is borrowed, so open.
+    cvt(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            value.as_mut_ptr().cast(),
+            &mut len,
+        )
+    })?;
+    // SAFETY: T is an OptionValue: all zeros is valid, and so is whatever
+    // the kernel wrote over part or all of them.
+    Ok(unsafe { value.assume_init() })
 }
 
 /// `getsockopt(fd, IPPROTO_TCP, TCP_INFO)`: the kernel's view of a TCP
 /// connection (bytes received, unacknowledged, window, ...).
 pub fn tcp_info(fd: BorrowedFd<'_>) -> io::Result<libc::tcp_info> {
-    let mut info = std::mem::MaybeUninit::<libc::tcp_info>::zeroed();
-    let mut len = std::mem::size_of::<libc::tcp_info>() as socklen_t;
-    // SAFETY: the buffer is a zeroed tcp_info and `len` its size; the kernel
-    // writes at most `len` bytes (an older kernel writes fewer and leaves
-    // the rest zero).
-    let rc = unsafe {
-        libc::getsockopt(
-            fd.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_INFO,
-            info.as_mut_ptr().cast(),
-            &mut len,
-        )
-    };
-    if rc == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: zero is a valid value for every field, and the kernel filled the rest.
-    Ok(unsafe { info.assume_init() })
+    getsockopt(fd, libc::IPPROTO_TCP, libc::TCP_INFO)
 }
 
 #[cfg(test)]

@@ -28,16 +28,46 @@ pub const POLLERR: PollFlags = PollFlags::POLLERR;
 /// How long a self-demo waits for any one event before it gives up.
 pub const DEMO_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A TCP address on 127.0.0.1 where nothing listens: a port bound to 0,
-/// noted and closed at once. For demos and tests of refused connections
-/// (and of a server appearing later); never a fixed port.
+/// A TCP address on 127.0.0.1 where nothing listens, for demos and tests of
+/// refused connections (and of a server appearing later); never a fixed
+/// port.
+///
+/// The port stays bound, by a socket that never listens, until this
+/// process exits: a port merely noted and closed could be handed out again
+/// by the next bind to port 0, here or in any other process, and then
+/// something would listen there after all. Connecting to it is refused
+/// (RST), and the holder sets SO_REUSEADDR, so a server that sets it too
+/// (`initserver` does) can still bind the port explicitly.
 pub fn closed_port() -> Result<SocketAddr, Error> {
-    let probe = TcpListener::bind((LOOPBACK, 0)).context("bind to 127.0.0.1 port 0")?;
-    probe.local_addr().context("getsockname")
+    use socket2::{Domain, SockAddr, Socket, Type};
+    static HOLDERS: std::sync::Mutex<Vec<Socket>> = std::sync::Mutex::new(Vec::new());
+    let holder = Socket::new(Domain::IPV4, Type::STREAM, None).context("socket")?;
+    holder
+        .set_reuse_address(true)
+        .context("setsockopt(SO_REUSEADDR)")?;
+    let any = SocketAddr::new(LOOPBACK, 0);
+    holder
+        .bind(&SockAddr::from(any))
+        .context("bind to 127.0.0.1 port 0")?;
+    let addr = holder
+        .local_addr()
+        .context("getsockname")?
+        .as_socket()
+        .ok_or_else(|| Error::runtime("getsockname: not an IP address"))?;
+    HOLDERS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(holder);
+    Ok(addr)
 }
 
-/// `accept`, bounded by `timeout`: the listener is polled first.
-pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Result<TcpStream, Error> {
+/// `accept`, bounded by `timeout`: the listener is polled first. Returns the
+/// connection and the peer's address as `accept` gave it (unlike
+/// `getpeername`, still known when the peer has already reset).
+pub fn accept_within(
+    listener: &TcpListener,
+    timeout: Duration,
+) -> Result<(TcpStream, SocketAddr), Error> {
     let addr = listener.local_addr().context("getsockname")?;
     if poll_one(listener.as_fd(), PollFlags::POLLIN, Some(timeout))
         .context(format!("poll the listener on {addr}"))?
@@ -48,8 +78,7 @@ pub fn accept_within(listener: &TcpListener, timeout: Duration) -> Result<TcpStr
             timeout.as_secs_f64()
         )));
     }
-    let (stream, _) = listener.accept().context(format!("accept on {addr}"))?;
-    Ok(stream)
+    listener.accept().context(format!("accept on {addr}"))
 }
 
 /// `poll` on one descriptor: the events reported (errors and hang-ups
@@ -201,6 +230,27 @@ mod tests {
             let mut buf = [std::mem::MaybeUninit::new(0u8); 4];
             assert_eq!(server.recv(&mut buf).unwrap(), 4, "{family:?}");
         }
+    }
+
+    #[test]
+    fn a_closed_port_stays_closed_and_cannot_be_handed_out_again() {
+        let addr = closed_port().unwrap();
+        // Held: a bind without SO_REUSEADDR (as any bind to port 0 is
+        // treated) finds the port in use...
+        let other =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        let err = other.bind(&addr.into()).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EADDRINUSE));
+        // ...yet nothing listens there,
+        let refused = TcpStream::connect(addr).unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+        // and a server with SO_REUSEADDR may still start on it later.
+        let server =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        server.set_reuse_address(true).unwrap();
+        server.bind(&addr.into()).unwrap();
+        server.listen(1).unwrap();
+        TcpStream::connect(addr).unwrap();
     }
 
     #[test]

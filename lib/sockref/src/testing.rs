@@ -3,6 +3,7 @@
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
@@ -58,18 +59,31 @@ fn kill_group(leader: u32) {
 /// in a process group of its own; if it outlives `limit` the whole group is
 /// killed, and so is anything it left running when it exits. The one
 /// implementation of a bounded run, used by the tests and by the xtask.
-pub fn run_bounded(mut command: Command, limit: Duration) -> std::io::Result<Bounded> {
+pub fn run_bounded(command: Command, limit: Duration) -> std::io::Result<Bounded> {
+    run_bounded_into(command, Stdio::piped(), limit)
+}
+
+/// [`run_bounded`] with standard output sent to `stdout` (a file, say);
+/// the `stdout` of the result is empty unless `stdout` was piped.
+pub fn run_bounded_into(
+    mut command: Command,
+    stdout: Stdio,
+    limit: Duration,
+) -> std::io::Result<Bounded> {
     let mut child = command
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdout(stdout)
         .stderr(Stdio::piped())
         .process_group(0)
         .spawn()?;
-    let mut stdout = child.stdout.take().expect("piped stdout");
+    let stdout = child.stdout.take();
     let mut stderr = child.stderr.take().expect("piped stderr");
     let out_reader = std::thread::spawn(move || {
         let mut buf = Vec::new();
-        stdout.read_to_end(&mut buf).map(|_| buf)
+        match stdout {
+            Some(mut s) => s.read_to_end(&mut buf).map(|_| buf),
+            None => Ok(buf),
+        }
     });
     let err_reader = std::thread::spawn(move || {
         let mut buf = Vec::new();
@@ -158,12 +172,135 @@ pub fn assert_runtime_error(program: &str, args: &[&str]) -> String {
     last.to_string()
 }
 
+/// The C compiler flags every twin must pass (as `cargo xtask` uses them).
+pub const CC_FLAGS: &[&str] = &["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-pthread"];
+
+/// Compiles the C twin at `source` (relative to the workspace root) into
+/// `out_dir` and returns the binary's path. The headers of every `c/`
+/// folder of the workspace are on the include path, as in `cargo xtask`.
+pub fn c_twin(source: &str, out_dir: &Path) -> PathBuf {
+    let root = workspace_root();
+    let mut include = Vec::new();
+    for top in ["crates", "lib"] {
+        for entry in walk_dirs(&root.join(top), 2) {
+            let c = entry.join("c");
+            let has_header = std::fs::read_dir(&c)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|f| f.path().extension().is_some_and(|x| x == "h"));
+            if has_header {
+                include.push(format!("-I{}", c.display()));
+            }
+        }
+    }
+    let name = Path::new(source).file_stem().expect("a file name");
+    let out = out_dir.join(name);
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let mut command = Command::new(&cc);
+    command
+        .args(CC_FLAGS)
+        .args(&include)
+        .arg(root.join(source))
+        .arg("-o")
+        .arg(&out);
+    let run = run_bounded(command, RUN_LIMIT).unwrap_or_else(|e| panic!("cannot run {cc}: {e}"));
+    assert!(
+        run.output.status.success(),
+        "{cc} {source}: {}",
+        String::from_utf8_lossy(&run.output.stderr)
+    );
+    out
+}
+
+/// The workspace root: the nearest folder above this crate's manifest
+/// that holds `Cargo.lock`.
+fn workspace_root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .find(|d| d.join("Cargo.lock").exists())
+        .unwrap_or(here)
+        .to_path_buf()
+}
+
+/// Folders `depth` levels below `dir` (1: its children, 2: grandchildren).
+fn walk_dirs(dir: &Path, depth: usize) -> Vec<PathBuf> {
+    let children: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    if depth <= 1 {
+        return children;
+    }
+    let mut found = children.clone();
+    for child in children {
+        found.extend(walk_dirs(&child, depth - 1));
+    }
+    found
+}
+
+/// Asserts that `program` run with `args` and standard output on
+/// `/dev/full` reports the failed write and exits 1, neither panicking
+/// (101) nor losing its output silently (0).
+pub fn assert_full_stdout_is_an_error(program: &Path, args: &[&str]) {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let mut command = Command::new(program);
+    command.args(args);
+    let run = run_bounded_into(command, Stdio::from(full), RUN_LIMIT)
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    assert!(!run.timed_out, "{} {args:?} did not end", program.display());
+    assert_eq!(
+        run.output.status.code(),
+        Some(1),
+        "{} {args:?} with stdout on /dev/full: {stderr}",
+        program.display()
+    );
+    assert_eq!(
+        stderr.lines().last(),
+        Some("error: write: No space left on device (os error 28)"),
+        "{} {args:?}: {stderr}",
+        program.display()
+    );
+}
+
+/// [`assert_full_stdout_is_an_error`] for a Rust program and its C twin,
+/// each run with no argument (the self-demo) and with `--help`.
+pub fn assert_full_stdout_is_an_error_in_both(program: &str, twin_source: &str, out_dir: &Path) {
+    let twin = c_twin(twin_source, out_dir);
+    for binary in [Path::new(program), twin.as_path()] {
+        for args in [&[][..], &["--help"]] {
+            assert_full_stdout_is_an_error(binary, args);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Instant;
 
+    /// Whether `pid` is still running after the kill had up to 5 s to take
+    /// effect: SIGKILL is delivered asynchronously, and on a loaded machine
+    /// the process may still be listed for a moment after kill returns.
     fn alive(pid: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while running(pid) {
+            if Instant::now() > deadline {
+                return true;
+            }
+            std::thread::yield_now();
+        }
+        false
+    }
+
+    fn running(pid: &str) -> bool {
         let pid = nix::unistd::Pid::from_raw(pid.trim().parse().unwrap());
         // A zombie is gone for our purposes: only a running process counts.
         nix::sys::signal::kill(pid, None).is_ok()

@@ -16,6 +16,7 @@
 //! Lines that begin with `std::` exist only here, not in the C twin.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV6};
 use std::process::ExitCode;
 
@@ -34,9 +35,9 @@ fn main() -> ExitCode {
         } else {
             for (i, text) in inputs.iter().enumerate() {
                 if i > 0 {
-                    println!();
+                    outln!()?;
                 }
-                compare_parsers(text);
+                compare_parsers(text)?;
             }
         }
         Ok(())
@@ -50,20 +51,20 @@ fn textbook_example() -> Result<(), Error> {
     let text = "192.168.8.128";
     let net = inet_pton4(text).ok_or_else(|| Error::runtime("inet_pton rejected 192.168.8.128"))?;
     let host_order = u32::from_be_bytes(net); // ntohl(addr.s_addr)
-    println!("inet_pton(AF_INET, \"{text}\"), then ntohl:");
-    println!("addr = {host_order:x}");
+    outln!("inet_pton(AF_INET, \"{text}\"), then ntohl:")?;
+    outln!("addr = {host_order:x}")?;
     let back = inet_ntop4(&host_order.to_be_bytes()); // htonl, then inet_ntop
-    println!("htonl, then inet_ntop:");
-    println!("addr = {back}");
+    outln!("htonl, then inet_ntop:")?;
+    outln!("addr = {back}")?;
 
     let std_addr: Ipv4Addr = text
         .parse()
         .map_err(|_| Error::runtime("std rejected 192.168.8.128"))?;
     let std_host_order = u32::from(std_addr);
     let std_back = Ipv4Addr::from(std_host_order);
-    println!(
+    outln!(
         "std::net::Ipv4Addr agrees: u32::from(addr) = {std_host_order:x}, Display = {std_back}"
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: textbook
@@ -73,33 +74,33 @@ fn ipv6_example() -> Result<(), Error> {
     let text = "2001:db8::8:800:200c:417a";
     let net =
         inet_pton6(text).ok_or_else(|| Error::runtime(format!("inet_pton rejected {text}")))?;
-    println!();
-    println!("inet_pton(AF_INET6, \"{text}\"):");
-    println!("addr = {}", hex(&net));
-    println!("inet_ntop:");
-    println!("addr = {}", inet_ntop6(&net));
+    outln!()?;
+    outln!("inet_pton(AF_INET6, \"{text}\"):")?;
+    outln!("addr = {}", hex(&net))?;
+    outln!("inet_ntop:")?;
+    outln!("addr = {}", inet_ntop6(&net))?;
 
     let std_addr: Ipv6Addr = text
         .parse()
         .map_err(|_| Error::runtime(format!("std rejected {text}")))?;
-    println!(
+    outln!(
         "std::net::Ipv6Addr agrees: octets() = {}, Display = {std_addr}",
         hex(&std_addr.octets())
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: ipv6
 
 // ANCHOR: compare
 /// One input, every parser's verdict, and the text each prints back.
-fn compare_parsers(text: &str) {
+fn compare_parsers(text: &str) -> Result<(), Error> {
     let pton4 = inet_pton4(text);
     let pton6 = inet_pton6(text);
-    println!("input '{text}'");
-    row("inet_pton(AF_INET)", pton4.map(|a| inet_ntop4(&a)));
-    row("inet_pton(AF_INET6)", pton6.map(|a| inet_ntop6(&a)));
-    row("inet_aton", inet_aton(text).map(|a| inet_ntop4(&a)));
-    row("getaddrinfo(NUMERICHOST)", Some(numeric_getaddrinfo(text)));
+    outln!("input '{text}'")?;
+    row("inet_pton(AF_INET)", pton4.map(|a| inet_ntop4(&a)))?;
+    row("inet_pton(AF_INET6)", pton6.map(|a| inet_ntop6(&a)))?;
+    row("inet_aton", inet_aton(text).map(|a| inet_ntop4(&a)))?;
+    row("getaddrinfo(NUMERICHOST)", Some(numeric_getaddrinfo(text)))?;
 
     let std4 = text.parse::<Ipv4Addr>().ok();
     let std6 = text.parse::<Ipv6Addr>().ok();
@@ -107,19 +108,20 @@ fn compare_parsers(text: &str) {
         "std::net::Ipv4Addr",
         std4.map(|a| a.to_string()),
         pton4.map(|a| inet_ntop4(&a)),
-    );
+    )?;
     row_std(
         "std::net::Ipv6Addr",
         std6.map(|a| a.to_string()),
         pton6.map(|a| inet_ntop6(&a)),
-    );
+    )?;
     if text.contains('%') {
         let scoped = format!("[{text}]:0").parse::<SocketAddrV6>().ok();
         row(
             "std::net::SocketAddrV6",
             scoped.map(|a| format!("{}%{}", a.ip(), a.scope_id())),
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// getaddrinfo with AI_NUMERICHOST never sends a DNS query: it parses the
@@ -150,22 +152,24 @@ fn numeric_getaddrinfo(text: &str) -> String {
 }
 // ANCHOR_END: compare
 
-fn row(parser: &str, verdict: Option<String>) {
-    println!("  {parser:<26}{}", verdict.as_deref().unwrap_or("rejected"));
+fn row(parser: &str, verdict: Option<String>) -> Result<(), Error> {
+    outln!("  {parser:<26}{}", verdict.as_deref().unwrap_or("rejected"))?;
+    Ok(())
 }
 
 /// A std row, with a note wherever std and inet_pton disagree.
-fn row_std(parser: &str, std: Option<String>, glibc: Option<String>) {
+fn row_std(parser: &str, std: Option<String>, glibc: Option<String>) -> Result<(), Error> {
     let note = match (&std, &glibc) {
         (Some(s), Some(g)) if s != g => format!("   (inet_ntop prints {g})"),
         (Some(_), None) => "   (inet_pton rejects it)".to_string(),
         (None, Some(_)) => "   (inet_pton accepts it)".to_string(),
         _ => String::new(),
     };
-    println!(
+    outln!(
         "  {parser:<26}{}{note}",
         std.as_deref().unwrap_or("rejected")
-    );
+    )?;
+    Ok(())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -178,7 +182,7 @@ fn parse_args() -> Result<Vec<String>, Error> {
     while let Some(arg) = parser.next()? {
         match arg {
             lexopt::Arg::Value(v) => inputs.push(sockref::cli::utf8(v)?),
-            other => return Err(other.unexpected().into()),
+            other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
     }
     Ok(inputs)

@@ -12,6 +12,7 @@
 //! with no VALUE it shows 0x1234, 0x12345678 and 0x0123456789abcdef.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::process::ExitCode;
 
 use sockref::ffi::{htonl, htons, ntohl, ntohs};
@@ -22,9 +23,9 @@ const USAGE: &str = "byte-order [VALUE...]   (VALUE: decimal or 0x hexadecimal, 
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
         let values = parse_args()?;
-        print_host_order();
+        print_host_order()?;
         for value in values {
-            println!();
+            outln!()?;
             match value {
                 Value::U16(x) => show_u16(x)?,
                 Value::U32(x) => show_u32(x)?,
@@ -38,7 +39,7 @@ fn main() -> ExitCode {
 // ANCHOR: host_order
 /// Finds the host's byte order by looking at memory, not at a compile-time
 /// setting: where does the low byte of the number 1 sit?
-fn print_host_order() {
+fn print_host_order() -> Result<(), Error> {
     let one: u16 = 1;
     let first_byte = one.to_ne_bytes()[0];
     let order = if first_byte == 1 {
@@ -46,10 +47,11 @@ fn print_host_order() {
     } else {
         "big-endian"
     };
-    println!(
+    outln!(
         "host byte order: {order} (the u16 1 is stored as {})",
         hex_bytes(&one.to_ne_bytes())
-    );
+    )?;
+    Ok(())
 }
 // ANCHOR_END: host_order
 
@@ -68,7 +70,7 @@ fn show_u32(x: u32) -> Result<(), Error> {
         back: format!("{back:#010x}"),
         c: ["htonl(x)", "ntohl(n)"],
         rust: "u32",
-    });
+    })?;
     Ok(())
 }
 // ANCHOR_END: u32
@@ -87,7 +89,7 @@ fn show_u16(x: u16) -> Result<(), Error> {
         back: format!("{back:#06x}"),
         c: ["htons(x)", "ntohs(n)"],
         rust: "u16",
-    });
+    })?;
     Ok(())
 }
 
@@ -104,7 +106,7 @@ fn show_u64(x: u64) -> Result<(), Error> {
         back: format!("{back:#018x}"),
         c: ["htobe64(x)", "be64toh(n)"],
         rust: "u64",
-    });
+    })?;
     Ok(())
 }
 
@@ -118,25 +120,28 @@ struct Table<'a> {
     rust: &'a str,
 }
 
-fn print_table(t: &Table<'_>) {
+fn print_table(t: &Table<'_>) -> Result<(), Error> {
     let ty = t.rust;
-    println!("{:<25}{:<25}{:<13}Rust", t.title, "", "C");
-    println!(
+    outln!("{:<25}{:<25}{:<13}Rust", t.title, "", "C")?;
+    outln!(
         "{:<25}{:<25}{:<13}x.to_ne_bytes()",
         "  stored in host order",
         hex_bytes(t.host),
         "memcpy"
-    );
-    println!(
+    )?;
+    outln!(
         "{:<25}{:<25}{:<13}x.to_be(), x.to_be_bytes()",
         "  network order",
         hex_bytes(t.network),
         t.c[0]
-    );
-    println!(
+    )?;
+    outln!(
         "{:<25}{:<25}{:<13}{ty}::from_be(n), {ty}::from_be_bytes(b)",
-        "  back to host order", t.back, t.c[1]
-    );
+        "  back to host order",
+        t.back,
+        t.c[1]
+    )?;
+    Ok(())
 }
 
 /// The two ways of computing one conversion must give the same number.
@@ -169,7 +174,7 @@ fn parse_args() -> Result<Vec<Value>, Error> {
     while let Some(arg) = parser.next()? {
         match arg {
             lexopt::Arg::Value(v) => values.push(parse_value(&sockref::cli::utf8(v)?)?),
-            other => return Err(other.unexpected().into()),
+            other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
     }
     if values.is_empty() {

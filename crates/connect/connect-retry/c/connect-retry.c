@@ -70,11 +70,11 @@ static int connect_retry(int type, const struct sockaddr *addr, socklen_t alen, 
         int err = errno;
         close(fd);
         if (number - 1 < npauses)
-            printf("attempt %d: connect to %s: %s (os error %d); next try in %.3f s\n", number,
+            outf("attempt %d: connect to %s: %s (os error %d); next try in %.3f s\n", number,
                    endpoint_text((const struct sockaddr_storage *)addr), strerror(err), err,
                    (double)pauses[number - 1] / 1e9);
         else
-            printf("attempt %d: connect to %s: %s (os error %d); giving up\n", number,
+            outf("attempt %d: connect to %s: %s (os error %d); giving up\n", number,
                    endpoint_text((const struct sockaddr_storage *)addr), strerror(err), err);
         if (on_failure)
             on_failure(number);
@@ -109,7 +109,7 @@ static void start_server_after_third(int number)
         return;
     if ((demo_server = initserver(SOCK_STREAM, (struct sockaddr *)&demo_addr, demo_len, 10)) < 0)
         call_failed("%s", initserver_failed);
-    printf("[server] listening on %s (SOCK_STREAM)\n", endpoint_text(&demo_addr));
+    outf("[server] listening on %s (SOCK_STREAM)\n", endpoint_text(&demo_addr));
 }
 
 static void self_demo(void)
@@ -124,32 +124,28 @@ static void self_demo(void)
     demo_len = sizeof demo_addr;
     getsockname(probe, (struct sockaddr *)&demo_addr, &demo_len);
     close(probe);
-    printf("self-demo: connect_retry to %s; the server starts after the third failed attempt\n",
+    outf("self-demo: connect_retry to %s; the server starts after the third failed attempt\n",
            endpoint_text(&demo_addr));
     int attempts;
     fd = connect_retry(SOCK_STREAM, (struct sockaddr *)&demo_addr, demo_len, &p, start_server_after_third, &attempts);
     if (fd < 0)
         call_failed("connect to %s", endpoint_text(&demo_addr));
-    printf("connected to %s\n", endpoint_text(&demo_addr));
+    outf("connected to %s\n", endpoint_text(&demo_addr));
     serve_stream_client(demo_server, 1, 1, "[server] ");
     close(demo_server);
     copy_to_stdout(fd);
 }
 
+/* Seconds (the rules in sockref.h) as nanoseconds. */
 static uint64_t seconds(const char *text)
 {
-    char *end;
-    double s = strtod(text, &end);
-    if (*text == '\0' || *end != '\0' || !(s > 0) || s > 1e9)
-        usage_error("'%s' is not a positive number of seconds", text);
-    return (uint64_t)(s * 1e9 + 0.5);
+    return (uint64_t)parse_seconds_ms(text) * 1000000u;
 }
 
 static unsigned positive(const char *text)
 {
-    char *end;
-    long n = strtol(text, &end, 10);
-    if (text[0] < '0' || text[0] > '9' || *end != '\0' || n <= 0 || n > 4294967295L)
+    unsigned long long n;
+    if (!parse_whole(text, 4294967295u, &n) || n == 0)
         usage_error("'%s' is not a positive whole number", text);
     return (unsigned)n;
 }
@@ -183,10 +179,10 @@ int main(int argc, char *argv[])
         else if ((v = option_value(argc, argv, &i, "--max-attempts")))
             p.max_attempts = positive(v);
         else if ((v = option_value(argc, argv, &i, "--jitter"))) {
-            char *end;
-            p.seed = strtoull(v, &end, 10);
-            if (v[0] < '0' || v[0] > '9' || *end != '\0')
+            unsigned long long seed;
+            if (!parse_whole(v, ULLONG_MAX, &seed))
                 usage_error("'%s' is not a seed (a whole number)", v);
+            p.seed = seed;
             p.jitter = 1;
         } else
             usage_error("invalid option '%s'", argv[i]);
@@ -207,7 +203,7 @@ int main(int argc, char *argv[])
                 strerror(errno), errno, attempts);
         return 1;
     }
-    printf("connected to %s\n", endpoint_text(&addr));
+    outf("connected to %s\n", endpoint_text(&addr));
     copy_to_stdout(fd);
     /* ANCHOR_END: client */
     return 0;

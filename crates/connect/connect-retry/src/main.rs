@@ -8,6 +8,7 @@
 //! (`initserver`) appears after the third failure.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -31,26 +32,33 @@ fn main() -> ExitCode {
 }
 
 /// The progress line of a failed attempt.
-fn report(addr: SocketAddr, attempt: &Attempt<'_>) {
+fn report(addr: SocketAddr, attempt: &Attempt<'_>) -> Result<(), Error> {
     let (n, e) = (attempt.number, attempt.error);
     match attempt.next_delay {
-        Some(pause) => println!(
+        Some(pause) => outln!(
             "attempt {n}: connect to {addr}: {e}; next try in {:.3} s",
             pause.as_secs_f64()
-        ),
-        None => println!("attempt {n}: connect to {addr}: {e}; giving up"),
+        )?,
+        None => outln!("attempt {n}: connect to {addr}: {e}; giving up")?,
     }
+    Ok(())
 }
 
 // ANCHOR: client
 /// The ruptime-like client: connect (retrying), then copy what the server
 /// sends until it closes the connection.
 fn client(addr: SocketAddr, policy: &Policy) -> Result<(), Error> {
+    let mut write_error = None; // a progress line that could not be printed
     let sock = connect_retry(Type::STREAM, addr, policy, &mut RealSleeper, |a| {
-        report(addr, a)
-    })
-    .map_err(Error::runtime)?;
-    println!("connected to {addr}");
+        if let Err(e) = report(addr, a) {
+            write_error.get_or_insert(e);
+        }
+    });
+    if let Some(e) = write_error {
+        return Err(e);
+    }
+    let sock = sock.map_err(Error::runtime)?;
+    outln!("connected to {addr}")?;
     copy_to_stdout(sock)
 }
 // ANCHOR_END: client
@@ -59,7 +67,7 @@ fn copy_to_stdout(sock: Socket) -> Result<(), Error> {
     let mut stream = std::net::TcpStream::from(sock);
     let mut out = std::io::stdout().lock();
     std::io::copy(&mut stream, &mut out).context("copy the server's reply")?;
-    out.flush().context("write to stdout")
+    out.flush().context("write")
 }
 
 // ANCHOR: self_demo
@@ -70,33 +78,32 @@ fn copy_to_stdout(sock: Socket) -> Result<(), Error> {
 /// before the client reads.
 fn self_demo() -> Result<(), Error> {
     let addr = sockref::peer::closed_port()?;
-    println!(
-        "self-demo: connect_retry to {addr}; the server starts after the third failed attempt"
-    );
+    outln!("self-demo: connect_retry to {addr}; the server starts after the third failed attempt")?;
     let policy = Policy {
         initial: Duration::from_millis(50),
         max_delay: Duration::from_millis(800),
         ..Policy::default()
     };
     let mut server: Option<Socket> = None;
-    let mut server_error = None;
+    let mut failure: Option<Error> = None; // the first error inside the callback
     let sock = connect_retry(Type::STREAM, addr, &policy, &mut RealSleeper, |attempt| {
-        report(addr, attempt);
-        if attempt.number == 3 {
-            match initserver::initserver(Type::STREAM, addr, 10) {
-                Ok(s) => {
-                    println!("[server] listening on {addr} (SOCK_STREAM)");
-                    server = Some(s);
-                }
-                Err(e) => server_error = Some(e),
+        let mut step = || -> Result<(), Error> {
+            report(addr, attempt)?;
+            if attempt.number == 3 {
+                server = Some(initserver::initserver(Type::STREAM, addr, 10)?);
+                outln!("[server] listening on {addr} (SOCK_STREAM)")?;
             }
+            Ok(())
+        };
+        if let Err(e) = step() {
+            failure.get_or_insert(e);
         }
     });
-    if let Some(e) = server_error {
-        return Err(e.into());
+    if let Some(e) = failure {
+        return Err(e);
     }
     let sock = sock.map_err(Error::runtime)?;
-    println!("connected to {addr}");
+    outln!("connected to {addr}")?;
     let server =
         server.ok_or_else(|| Error::runtime("connected, but the demo's server never started"))?;
     initserver::serve_stream_client(&server, 1, Some(1), Out::tagged("[server] "))?;
@@ -141,7 +148,7 @@ fn parse_args() -> Result<(Option<SocketAddr>, Policy), Error> {
                 })?);
             }
             lexopt::Arg::Value(v) => positional.push(sockref::cli::utf8(v)?),
-            other => return Err(other.unexpected().into()),
+            other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
     }
     match positional.as_slice() {

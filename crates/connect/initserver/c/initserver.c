@@ -28,7 +28,7 @@ static void self_demo(void)
         call_failed("%s", initserver_failed);
     len = sizeof addr;
     getsockname(server, (struct sockaddr *)&addr, &len);
-    printf("listening on %s (SOCK_STREAM)\n", endpoint_text(&addr));
+    outf("listening on %s (SOCK_STREAM)\n", endpoint_text(&addr));
     for (int n = 0; n < 2; n++) {
         if ((clients[n] = socket(AF_INET, SOCK_STREAM, 0)) < 0)
             call_failed("socket");
@@ -36,7 +36,7 @@ static void self_demo(void)
             call_failed("connect to %s", endpoint_text(&addr));
         socklen_t mlen = sizeof me;
         getsockname(clients[n], (struct sockaddr *)&me, &mlen);
-        printf("[client %d] connected from %s\n", n + 1, endpoint_text(&me));
+        outf("[client %d] connected from %s\n", n + 1, endpoint_text(&me));
     }
     for (int n = 1; n <= 2; n++)
         serve_stream_client(server, n, 2, "");
@@ -47,17 +47,17 @@ static void self_demo(void)
         if (got < 0)
             call_failed("read the reply");
         reply[total] = '\0';
-        printf("[client %d] %s", n + 1, reply);
+        outf("[client %d] %s", n + 1, reply);
         close(clients[n]);
     }
-    printf("served 2 client(s); exiting\n");
+    outf("served 2 client(s); exiting\n");
     close(server);
 
     if ((server = initserver(SOCK_DGRAM, (struct sockaddr *)&any, alen, 0)) < 0)
         call_failed("%s", initserver_failed);
     len = sizeof addr;
     getsockname(server, (struct sockaddr *)&addr, &len);
-    printf("bound to %s (SOCK_DGRAM)\n", endpoint_text(&addr));
+    outf("bound to %s (SOCK_DGRAM)\n", endpoint_text(&addr));
     int client = socket(AF_INET, SOCK_DGRAM, 0);
     if (client < 0 || bind(client, (struct sockaddr *)&any, alen) < 0)
         call_failed("bind the datagram client");
@@ -68,8 +68,8 @@ static void self_demo(void)
     if (n < 0)
         call_failed("recv the reply");
     reply[n] = '\0';
-    printf("[client 1] %s", reply);
-    printf("served 1 client(s); exiting\n");
+    outf("[client 1] %s", reply);
+    outf("served 1 client(s); exiting\n");
     close(client);
     close(server);
 }
@@ -126,7 +126,7 @@ int main(int argc, char *argv[])
     len = sizeof addr;
     if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0)
         call_failed("getsockname");
-    printf("%s %s (%s)\n", type == SOCK_DGRAM ? "bound to" : "listening on", endpoint_text(&addr), type_name(type));
+    outf("%s %s (%s)\n", type == SOCK_DGRAM ? "bound to" : "listening on", endpoint_text(&addr), type_name(type));
     int served = 0;
     while (clients == 0 || served < clients) {
         served++;
@@ -135,7 +135,7 @@ int main(int argc, char *argv[])
         else
             serve_stream_client(fd, served, clients, "");
     }
-    printf("served %d client(s); exiting\n", served);
+    outf("served %d client(s); exiting\n", served);
     /* ANCHOR_END: serve */
     close(fd);
     return 0;

@@ -63,22 +63,35 @@ static void status_line(char *line, size_t size, int client, int clients)
         snprintf(line, size, "status: pid %d serving client %d\n", (int)getpid(), client);
 }
 
+/* The one stderr line of a client that failed: who, which call, why. */
+static void client_failed(int client, const char *peer, const char *call)
+{
+    int saved = errno;
+    fprintf(stderr, "client %d (%s): %s: %s (os error %d)\n", client, peer, call, strerror(saved), saved);
+}
+
 /* ANCHOR: serve_stream */
+/* Accepts one connection, names the peer (the address accept filled in:
+ * getpeername fails with ENOTCONN once the client has reset), sends the
+ * status line and closes. A failed client costs one line on stderr; the
+ * server goes on. */
 static void serve_stream_client(int listener, int client, int clients, const char *tag)
 {
     struct sockaddr_storage peer;
     socklen_t len = sizeof peer;
     char line[128];
-    int conn = accept(listener, NULL, NULL);
+    int conn = accept(listener, (struct sockaddr *)&peer, &len);
 
+    if (conn < 0 && errno == ECONNABORTED) {
+        client_failed(client, "?", "accept");
+        return;
+    }
     if (conn < 0)
         call_failed("accept");
-    if (getpeername(conn, (struct sockaddr *)&peer, &len) < 0)
-        call_failed("getpeername");
-    printf("%sclient %d: %s\n", tag, client, endpoint_text(&peer));
+    outf("%sclient %d: %s\n", tag, client, endpoint_text(&peer));
     status_line(line, sizeof line, client, clients);
     if (send(conn, line, strlen(line), MSG_NOSIGNAL) < 0)
-        call_failed("send");
+        client_failed(client, endpoint_text(&peer), "send");
     close(conn);
 }
 /* ANCHOR_END: serve_stream */
@@ -92,10 +105,10 @@ static void serve_dgram_client(int fd, int client, int clients, const char *tag)
 
     if (recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &len) < 0)
         call_failed("recvfrom");
-    printf("%sclient %d: %s\n", tag, client, endpoint_text(&from));
+    outf("%sclient %d: %s\n", tag, client, endpoint_text(&from));
     status_line(line, sizeof line, client, clients);
     if (sendto(fd, line, strlen(line), 0, (struct sockaddr *)&from, len) < 0)
-        call_failed("sendto");
+        client_failed(client, endpoint_text(&from), "sendto");
 }
 
 #endif /* INITSERVER_H */

@@ -96,57 +96,69 @@ pub fn status_line(client: usize, clients: Option<usize>) -> String {
 }
 
 // ANCHOR: serve_stream
-/// Accepts one connection, names the peer (`getpeername`), sends the
-/// status line and closes the connection.
+/// Accepts one connection, names the peer (the address `accept` filled
+/// in), sends the status line and closes the connection.
+///
+/// A client that fails (it reset the connection before the reply, say)
+/// costs one line on stderr naming it and the failed call; the server goes
+/// on to the next client. Only the server's own failures end it.
 pub fn serve_stream_client(
     listener: &Socket,
     client: usize,
     clients: Option<usize>,
     out: Out,
-) -> Result<(), InitError> {
-    let (conn, _) = listener.accept().map_err(|error| InitError {
-        call: "accept".into(),
-        error,
-    })?;
-    let peer = conn.peer_addr().ok().and_then(|a| a.as_socket());
-    out.line(format_args!(
-        "client {client}: {}",
-        peer.map_or("?".into(), |p| p.to_string())
-    ));
+) -> Result<(), sockref::Error> {
+    let (conn, from) = match listener.accept() {
+        Ok(accepted) => accepted,
+        // The connection was aborted while in the queue (accept(2)): its
+        // client failed, not the server.
+        Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => {
+            client_failed(client, "?", "accept", &e);
+            return Ok(());
+        }
+        Err(e) => return Err(sockref::Error::runtime(format!("accept: {e}"))),
+    };
+    // Not getpeername: on a connection the client has already reset it
+    // fails with ENOTCONN, while accept's address is always filled in.
+    let peer = from
+        .as_socket()
+        .map_or_else(|| "?".to_string(), |p| p.to_string());
+    out.line(format_args!("client {client}: {peer}"))?;
     let line = status_line(client, clients) + "\n";
-    conn.send(line.as_bytes()).map_err(|error| InitError {
-        call: "send".into(),
-        error,
-    })?;
+    if let Err(e) = conn.send(line.as_bytes()) {
+        client_failed(client, &peer, "send", &e);
+    }
     Ok(()) // dropping conn closes it
 }
 // ANCHOR_END: serve_stream
 
+/// The one stderr line of a client that failed: who, which call, why.
+pub fn client_failed(client: usize, peer: &str, call: &str, error: &io::Error) {
+    eprintln!("client {client} ({peer}): {call}: {error}");
+}
+
 // ANCHOR: serve_dgram
 /// Receives one datagram, names its sender (from `recvfrom`), and answers
-/// with the status line (`sendto`).
+/// with the status line (`sendto`); a reply that cannot be sent is that
+/// client's failure, logged like a stream client's.
 pub fn serve_dgram_client(
     sock: &Socket,
     client: usize,
     clients: Option<usize>,
     out: Out,
-) -> Result<(), InitError> {
+) -> Result<(), sockref::Error> {
     let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 512];
-    let (_, from) = sock.recv_from(&mut buf).map_err(|error| InitError {
-        call: "recvfrom".into(),
-        error,
-    })?;
-    let peer = from.as_socket();
-    out.line(format_args!(
-        "client {client}: {}",
-        peer.map_or("?".into(), |p| p.to_string())
-    ));
+    let (_, from) = sock
+        .recv_from(&mut buf)
+        .map_err(|e| sockref::Error::runtime(format!("recvfrom: {e}")))?;
+    let peer = from
+        .as_socket()
+        .map_or_else(|| "?".to_string(), |p| p.to_string());
+    out.line(format_args!("client {client}: {peer}"))?;
     let line = status_line(client, clients) + "\n";
-    sock.send_to(line.as_bytes(), &from)
-        .map_err(|error| InitError {
-            call: "sendto".into(),
-            error,
-        })?;
+    if let Err(e) = sock.send_to(line.as_bytes(), &from) {
+        client_failed(client, &peer, "sendto", &e);
+    }
     Ok(())
 }
 // ANCHOR_END: serve_dgram

@@ -11,6 +11,7 @@
 //! tests end by themselves.
 #![forbid(unsafe_code)]
 
+use sockref::{out, outln};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -40,17 +41,17 @@ fn self_demo() -> Result<(), Error> {
     let any = SocketAddr::new(sockref::peer::LOOPBACK, 0);
     let server = initserver(Type::STREAM, any, 10)?;
     let addr = local_addr(&server)?;
-    println!("listening on {addr} (SOCK_STREAM)");
+    outln!("listening on {addr} (SOCK_STREAM)")?;
     let mut clients = Vec::new();
     for n in 1..=2 {
         let conn = Socket::new(Domain::IPV4, Type::STREAM, None).context("socket")?;
         conn.connect(&addr.into())
             .context(format!("connect to {addr}"))?;
         let me = conn.local_addr().ok().and_then(|a| a.as_socket());
-        println!(
+        outln!(
             "[client {n}] connected from {}",
             me.map_or("?".into(), |a| a.to_string())
-        );
+        )?;
         clients.push(conn);
     }
     for n in 1..=2 {
@@ -61,13 +62,13 @@ fn self_demo() -> Result<(), Error> {
         std::net::TcpStream::from(conn)
             .read_to_string(&mut reply)
             .context("read the reply")?;
-        print!("[client {}] {reply}", n + 1);
+        out!("[client {}] {reply}", n + 1)?;
     }
-    println!("served 2 client(s); exiting");
+    outln!("served 2 client(s); exiting")?;
 
     let server = initserver(Type::DGRAM, any, 0)?;
     let addr = local_addr(&server)?;
-    println!("bound to {addr} (SOCK_DGRAM)");
+    outln!("bound to {addr} (SOCK_DGRAM)")?;
     let client = std::net::UdpSocket::bind(any).context("bind the datagram client")?;
     client
         .send_to(b"status?", addr)
@@ -75,8 +76,8 @@ fn self_demo() -> Result<(), Error> {
     serve_dgram_client(&server, 1, Some(1), Out::plain())?;
     let mut buf = [0u8; 512];
     let n = client.recv(&mut buf).context("recv the reply")?;
-    print!("[client 1] {}", String::from_utf8_lossy(&buf[..n]));
-    println!("served 1 client(s); exiting");
+    out!("[client 1] {}", String::from_utf8_lossy(&buf[..n]))?;
+    outln!("served 1 client(s); exiting")?;
     Ok(())
 }
 // ANCHOR_END: self_demo
@@ -90,7 +91,7 @@ fn serve(addr: SocketAddr, ty: Type, clients: Option<usize>, qlen: i32) -> Resul
     } else {
         "listening on"
     };
-    println!("{verb} {bound} ({})", type_name(ty));
+    outln!("{verb} {bound} ({})", type_name(ty))?;
     let mut served = 0;
     while clients.is_none_or(|n| served < n) {
         served += 1;
@@ -100,7 +101,7 @@ fn serve(addr: SocketAddr, ty: Type, clients: Option<usize>, qlen: i32) -> Resul
             serve_stream_client(&sock, served, clients, Out::plain())?;
         }
     }
-    println!("served {served} client(s); exiting");
+    outln!("served {served} client(s); exiting")?;
     Ok(())
 }
 // ANCHOR_END: serve
@@ -143,7 +144,7 @@ fn parse_args() -> Result<Args, Error> {
                 qlen = count(sockref::cli::utf8(parser.value()?)?, "connections")?.min(4096) as i32
             }
             lexopt::Arg::Value(v) => positional.push(sockref::cli::utf8(v)?),
-            other => return Err(other.unexpected().into()),
+            other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
     }
     let addr = match positional.as_slice() {

@@ -104,3 +104,102 @@ fn bad_input_is_a_usage_error() {
         assert_usage_error(BIN, args);
     }
 }
+
+/// Whether the kernel still holds a TCP connection from `client_port` to
+/// `server_port` on 127.0.0.1 (/proc/net/tcp, ports in hex). A connection
+/// reset while in the accept queue is unhashed at once, so it disappears.
+fn connection_exists(server_port: u16, client_port: u16) -> bool {
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    let (local, remote) = (format!(":{server_port:04X}"), format!(":{client_port:04X}"));
+    table.lines().skip(1).any(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        fields.len() > 2 && fields[1].ends_with(&local) && fields[2].ends_with(&remote)
+    })
+}
+
+/// Runs `server` for two clients, the first of which resets its connection
+/// before the server accepts it (the server is stopped meanwhile, so the
+/// reset is surely there first): the server must log that client on stderr
+/// and serve the second.
+fn survives_a_resetting_client(server: &std::path::Path) {
+    use nix::sys::signal::{Signal, kill};
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    use nix::unistd::Pid;
+
+    let mut child = Command::new(server)
+        .args(["127.0.0.1", "0", "--clients", "2"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = Pid::from_raw(child.id() as i32);
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut out, &mut first).unwrap();
+    let addr: SocketAddr = first.split_whitespace().nth(2).unwrap().parse().unwrap();
+
+    kill(pid, Signal::SIGSTOP).unwrap();
+    assert!(matches!(
+        waitpid(pid, Some(WaitPidFlag::WUNTRACED)).unwrap(),
+        WaitStatus::Stopped(_, Signal::SIGSTOP)
+    ));
+    let resetter = socket2::Socket::new(socket2::Domain::IPV4, Type::STREAM, None).unwrap();
+    resetter.connect(&addr.into()).unwrap();
+    let resetter_addr = resetter.local_addr().unwrap().as_socket().unwrap();
+    resetter
+        .set_linger(Some(std::time::Duration::ZERO))
+        .unwrap();
+    drop(resetter); // close with SO_LINGER 0: RST
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while connection_exists(addr.port(), resetter_addr.port()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reset never arrived"
+        );
+        std::thread::yield_now();
+    }
+    let mut second = TcpStream::connect(addr).unwrap();
+    kill(pid, Signal::SIGCONT).unwrap();
+
+    let mut reply = String::new();
+    second
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    second.read_to_string(&mut reply).unwrap();
+    assert!(reply.ends_with("serving client 2 of 2\n"), "{reply}");
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}: {stderr}");
+    assert!(
+        rest.contains(&format!("client 1: {resetter_addr}\n")),
+        "{rest}"
+    );
+    assert!(rest.ends_with("served 2 client(s); exiting\n"), "{rest}");
+    assert_eq!(
+        stderr,
+        format!("client 1 ({resetter_addr}): send: Connection reset by peer (os error 104)\n")
+    );
+}
+
+#[test]
+fn one_resetting_client_does_not_kill_the_server() {
+    survives_a_resetting_client(std::path::Path::new(BIN));
+}
+
+#[test]
+fn one_resetting_client_does_not_kill_the_c_server() {
+    let twin = sockref::testing::c_twin(
+        "crates/connect/initserver/c/initserver.c",
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+    );
+    survives_a_resetting_client(&twin);
+}

@@ -12,7 +12,7 @@ static socklen_t anylen;
 
 static int bind_loopback(struct sockaddr_storage *addr)
 {
-    struct timeval limit = { 5, 0 };
+    struct timeval limit = { DEMO_TIMEOUT_MS / 1000, 0 };
     socklen_t len = sizeof *addr;
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&any, anylen) < 0)
@@ -31,9 +31,7 @@ int main(int argc, char *argv[])
     char me[64];
     ssize_t n;
 
-    handle_help(argc, argv);
-    if (argc > 1)
-        usage_error(argv[1][0] == '-' ? "invalid option '%s'" : "unexpected argument \"%s\"", argv[1]);
+    no_arguments(argc, argv);
     anylen = parse_endpoint("127.0.0.1", "0", 1, &any);
 
     /* ANCHOR: sendto */

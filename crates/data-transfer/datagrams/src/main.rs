@@ -7,19 +7,17 @@
 //! unconnected socket never hears of it.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::net::{SocketAddr, UdpSocket};
 use std::process::ExitCode;
-use std::time::Duration;
 
-use sockref::{Context, Error, lexopt};
+use sockref::{Context, Error};
 
 const USAGE: &str = "datagrams";
 
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
-        if let Some(arg) = lexopt::Parser::from_env().next()? {
-            return Err(arg.unexpected().into());
-        }
+        sockref::cli::no_arguments()?;
         sendto_recvfrom()?;
         connected_datagrams()
     })
@@ -27,7 +25,7 @@ fn main() -> ExitCode {
 
 fn bind_loopback() -> Result<UdpSocket, Error> {
     let s = UdpSocket::bind("127.0.0.1:0").context("bind to 127.0.0.1 port 0")?;
-    s.set_read_timeout(Some(Duration::from_secs(5)))
+    s.set_read_timeout(Some(sockref::peer::DEMO_TIMEOUT))
         .context("setsockopt(SO_RCVTIMEO)")?;
     Ok(s)
 }
@@ -43,21 +41,21 @@ fn sendto_recvfrom() -> Result<(), Error> {
     client
         .send_to(b"ping", to)
         .context(format!("sendto {to}"))?;
-    println!("client {me}: sendto {to}: 'ping'");
+    outln!("client {me}: sendto {to}: 'ping'")?;
     let mut buf = [0u8; 100];
     let (n, from) = server.recv_from(&mut buf).context("recvfrom")?;
-    println!(
+    outln!(
         "server: recvfrom got {n} bytes '{}' from {from}",
         String::from_utf8_lossy(&buf[..n])
-    );
+    )?;
     server
         .send_to(b"pong", from)
         .context(format!("sendto {from}"))?;
     let (n, from) = client.recv_from(&mut buf).context("recvfrom")?;
-    println!(
+    outln!(
         "client: recvfrom got {n} bytes '{}' from {from}",
         String::from_utf8_lossy(&buf[..n])
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: sendto
@@ -75,8 +73,8 @@ fn connected_datagrams() -> Result<(), Error> {
         .context("fcntl(O_NONBLOCK)")?;
     let mut buf = [0u8; 100];
     match unconnected.recv_from(&mut buf) {
-        Err(e) => println!("unconnected: sendto a closed port succeeded; recvfrom: {e}"),
-        Ok((n, _)) => println!("unconnected: recvfrom got {n} bytes"),
+        Err(e) => outln!("unconnected: sendto a closed port succeeded; recvfrom: {e}")?,
+        Ok((n, _)) => outln!("unconnected: recvfrom got {n} bytes")?,
     }
     let connected = bind_loopback()?;
     connected
@@ -84,8 +82,8 @@ fn connected_datagrams() -> Result<(), Error> {
         .context(format!("connect to {nobody}"))?;
     connected.send(b"anyone?").context("send")?;
     match connected.recv(&mut buf) {
-        Err(e) => println!("connected: send to a closed port succeeded; the next recv: {e}"),
-        Ok(n) => println!("connected: recv got {n} bytes"),
+        Err(e) => outln!("connected: send to a closed port succeeded; the next recv: {e}")?,
+        Ok(n) => outln!("connected: recv got {n} bytes")?,
     }
     Ok(())
 }

@@ -43,9 +43,7 @@ int main(int argc, char *argv[])
     int tx, rx;
     char first[256];
 
-    handle_help(argc, argv);
-    if (argc > 1)
-        usage_error(argv[1][0] == '-' ? "invalid option '%s'" : "unexpected argument \"%s\"", argv[1]);
+    no_arguments(argc, argv);
 
     /* ANCHOR: stream_flags */
     tcp_pair(&tx, &rx);
@@ -53,7 +51,7 @@ int main(int argc, char *argv[])
     if (send(tx, "hello", 5, 0) < 0)
         call_failed("send");
     struct pollfd pfd = { .fd = rx, .events = POLLIN };
-    poll(&pfd, 1, 5000);
+    poll(&pfd, 1, DEMO_TIMEOUT_MS);
     printf("MSG_PEEK: %s\n", show(rx, 100, MSG_PEEK));
     printf("then a plain recv: %s\n", show(rx, 100, 0));
     if (send(tx, "world", 5, 0) < 0)

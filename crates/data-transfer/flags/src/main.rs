@@ -6,21 +6,20 @@
 //! peer has shut down its side. All on loopback, in one thread.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::net::{Shutdown, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::process::ExitCode;
 
 use nix::sys::socket::{MsgFlags, recv};
 use sockref::peer::{Family, connected_pair};
-use sockref::{Context, Error, lexopt};
+use sockref::{Context, Error};
 
 const USAGE: &str = "flags";
 
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
-        if let Some(arg) = lexopt::Parser::from_env().next()? {
-            return Err(arg.unexpected().into());
-        }
+        sockref::cli::no_arguments()?;
         stream_flags()?;
         datagram_truncation()
     })
@@ -41,10 +40,10 @@ fn show(fd: &impl AsRawFd, size: usize, flags: MsgFlags) -> String {
 // ANCHOR: stream_flags
 fn stream_flags() -> Result<(), Error> {
     let (tx, rx) = connected_pair(Family::Ipv4, |_| Ok(()))?;
-    println!(
+    outln!(
         "MSG_DONTWAIT on an empty socket: {}",
         show(&rx, 100, MsgFlags::MSG_DONTWAIT)
-    );
+    )?;
 
     tx.send(b"hello").context("send")?;
     sockref::peer::poll_one(
@@ -53,21 +52,21 @@ fn stream_flags() -> Result<(), Error> {
         Some(sockref::peer::DEMO_TIMEOUT),
     )
     .context("poll")?;
-    println!("MSG_PEEK: {}", show(&rx, 100, MsgFlags::MSG_PEEK));
-    println!("then a plain recv: {}", show(&rx, 100, MsgFlags::empty()));
+    outln!("MSG_PEEK: {}", show(&rx, 100, MsgFlags::MSG_PEEK))?;
+    outln!("then a plain recv: {}", show(&rx, 100, MsgFlags::empty()))?;
 
     tx.send(b"world").context("send")?;
     tx.shutdown(Shutdown::Write).context("shutdown(SHUT_WR)")?;
     // Ten bytes asked, five sent before the end: the end of file ends the wait.
-    println!(
+    outln!(
         "MSG_WAITALL for 10 bytes, 5 sent, then shutdown: {}",
         show(&rx, 10, MsgFlags::MSG_WAITALL)
-    );
-    println!(
+    )?;
+    outln!(
         "recv after the peer's shutdown: {}, and again: {}",
         show(&rx, 100, MsgFlags::empty()),
         show(&rx, 100, MsgFlags::empty())
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: stream_flags
@@ -79,14 +78,14 @@ fn datagram_truncation() -> Result<(), Error> {
     let to = rx.local_addr().context("getsockname")?;
     tx.send_to(b"hello", to).context(format!("sendto {to}"))?;
     tx.send_to(b"hello", to).context(format!("sendto {to}"))?;
-    println!(
+    outln!(
         "UDP, a 3-byte buffer for a 5-byte datagram: {}",
         show(&rx, 3, MsgFlags::empty())
-    );
-    println!(
+    )?;
+    outln!(
         "the same with MSG_TRUNC: recv returns the datagram's length: {}",
         show(&rx, 3, MsgFlags::MSG_TRUNC)
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: truncation

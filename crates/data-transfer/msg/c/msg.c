@@ -33,9 +33,7 @@ int main(int argc, char *argv[])
 {
     int sv[2], pipefd[2];
 
-    handle_help(argc, argv);
-    if (argc > 1)
-        usage_error(argv[1][0] == '-' ? "invalid option '%s'" : "unexpected argument \"%s\"", argv[1]);
+    no_arguments(argc, argv);
 
     /* ANCHOR: scatter */
     pair(sv);

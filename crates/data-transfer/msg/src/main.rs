@@ -6,21 +6,20 @@
 //! descriptor over an AF_UNIX socket, and a control buffer too small for it
 //! comes back with MSG_CTRUNC.
 
+use sockref::outln;
 use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::process::ExitCode;
 
 use nix::sys::socket::{ControlMessage, ControlMessageOwned, MsgFlags, recvmsg, sendmsg};
 use socket2::{Domain, Socket, Type};
-use sockref::{Context, Error, lexopt};
+use sockref::{Context, Error};
 
 const USAGE: &str = "msg";
 
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
-        if let Some(arg) = lexopt::Parser::from_env().next()? {
-            return Err(arg.unexpected().into());
-        }
+        sockref::cli::no_arguments()?;
         scatter_gather()?;
         pass_a_descriptor()?;
         control_truncated()
@@ -45,18 +44,18 @@ fn scatter_gather() -> Result<(), Error> {
     ];
     let n = sendmsg::<()>(a.as_raw_fd(), &out, &[], MsgFlags::empty(), None)
         .map_err(nix_err("sendmsg"))?;
-    println!("sendmsg gathered 3 buffers (5, 5, 4 bytes) into one message of {n} bytes");
+    outln!("sendmsg gathered 3 buffers (5, 5, 4 bytes) into one message of {n} bytes")?;
     let (mut first, mut second) = ([0u8; 7], [0u8; 20]);
     let mut into = [IoSliceMut::new(&mut first), IoSliceMut::new(&mut second)];
     let got = recvmsg::<()>(b.as_raw_fd(), &mut into, None, MsgFlags::empty())
         .map_err(nix_err("recvmsg"))?
         .bytes;
     let rest = got.saturating_sub(first.len());
-    println!(
+    outln!(
         "recvmsg scattered {got} bytes into buffers of 7 and 20: '{}' and '{}'",
         String::from_utf8_lossy(&first),
         String::from_utf8_lossy(&second[..rest])
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: scatter
@@ -102,10 +101,10 @@ fn pass_a_descriptor() -> Result<(), Error> {
     let fd = owned(raw);
     let mut text = [0u8; 100];
     let n = nix::unistd::read(&fd, &mut text).map_err(nix_err("read"))?;
-    println!(
+    outln!(
         "SCM_RIGHTS: a pipe's read end came over the socket; reading it gives '{}'",
         String::from_utf8_lossy(&text[..n])
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: rights
@@ -126,7 +125,7 @@ fn control_truncated() -> Result<(), Error> {
     let mut iov = [IoSliceMut::new(&mut byte)];
     let msg = recvmsg::<()>(b.as_raw_fd(), &mut iov, None, MsgFlags::empty())
         .map_err(nix_err("recvmsg"))?;
-    println!(
+    outln!(
         "no room for control data: recvmsg got {} byte(s), MSG_CTRUNC {}, and no descriptor (the kernel closed it)",
         msg.bytes,
         if msg.flags.contains(MsgFlags::MSG_CTRUNC) {
@@ -134,7 +133,7 @@ fn control_truncated() -> Result<(), Error> {
         } else {
             "not set"
         }
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: ctrunc

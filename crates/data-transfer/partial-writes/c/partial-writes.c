@@ -16,9 +16,7 @@ int main(int argc, char *argv[])
     int listener, tx, rx;
     static char data[TOTAL], buf[256 * 1024];
 
-    handle_help(argc, argv);
-    if (argc > 1)
-        usage_error(argv[1][0] == '-' ? "invalid option '%s'" : "unexpected argument \"%s\"", argv[1]);
+    no_arguments(argc, argv);
     len = parse_endpoint("127.0.0.1", "0", 1, &addr);
     listener = socket(AF_INET, SOCK_STREAM, 0);
     if (listener < 0 || bind(listener, (struct sockaddr *)&addr, len) < 0 || listen(listener, 1) < 0)
@@ -57,7 +55,7 @@ int main(int argc, char *argv[])
                 call_failed("send");
         }
         struct pollfd pfd = { .fd = rx, .events = POLLIN };
-        if (poll(&pfd, 1, 5000) == 0) {
+        if (poll(&pfd, 1, DEMO_TIMEOUT_MS) == 0) {
             fprintf(stderr, "error: nothing arrived within the timeout\n");
             return 1;
         }

@@ -7,21 +7,20 @@
 //! whenever the sender is stuck, so the transfer ends by itself.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::os::fd::AsFd;
 use std::process::ExitCode;
 
 use nix::poll::PollFlags;
 use sockref::peer::{DEMO_TIMEOUT, Family, connected_pair, poll_one};
-use sockref::{Context, Error, lexopt};
+use sockref::{Context, Error};
 
 const USAGE: &str = "partial-writes";
 const TOTAL: usize = 4 << 20;
 
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
-        if let Some(arg) = lexopt::Parser::from_env().next()? {
-            return Err(arg.unexpected().into());
-        }
+        sockref::cli::no_arguments()?;
         partial_writes()
     })
 }
@@ -34,22 +33,22 @@ fn partial_writes() -> Result<(), Error> {
     let data = vec![b'd'; TOTAL];
 
     let first = tx.send(&data).context("send")?;
-    println!(
+    outln!(
         "send of {TOTAL} bytes on a non-blocking socket: {}",
         if first < TOTAL {
             "a partial count, less than asked"
         } else {
             "everything"
         }
-    );
+    )?;
     let again = match tx.send(&data[first..]) {
         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-            println!("send again at once: {e}");
+            outln!("send again at once: {e}")?;
             0
         }
         Err(e) => return Err(Error::runtime(format!("send: {e}"))),
         Ok(n) => {
-            println!("send again at once: {n} more bytes");
+            outln!("send again at once: {n} more bytes")?;
             n
         }
     };
@@ -82,7 +81,7 @@ fn partial_writes() -> Result<(), Error> {
             Err(e) => return Err(Error::runtime(format!("recv: {}", std::io::Error::from(e)))),
         }
     }
-    println!("the loop sent all {sent} bytes; the receiver got {received}");
+    outln!("the loop sent all {sent} bytes; the receiver got {received}")?;
     Ok(())
 }
 // ANCHOR_END: partial

@@ -60,6 +60,8 @@ static int lookup(const char *host, const char *service, const struct addrinfo *
     int rc, n = 0;
 
     snprintf(call, sizeof call, "getaddrinfo(%s, %s, %s)", shown(host), shown(service), flag_names(hints->ai_flags, flags, NFLAGS));
+    if (host != NULL && !(hints->ai_flags & AI_NUMERICHOST))
+        dns_note(host, 0, "--numeric-host");
     rc = getaddrinfo(host, service, hints, &list);
     if (rc != 0) {
         fprintf(stderr, "error: %s: %s (%s)\n", call, eai_name(rc), gai_strerror(rc));
@@ -140,9 +142,14 @@ int main(int argc, char *argv[])
     }
     if (npositional > 2)
         usage_error("expected HOST [SERVICE]");
+    /* glibc reads a numeric SERVICE with strtoul and keeps the low 16 bits
+     * (65536 becomes port 0): a number beyond a port is refused here. */
+    if (npositional == 2 && positional[1][0] >= '0' && positional[1][0] <= '9'
+        && strspn(positional[1], "0123456789") == strlen(positional[1]) && whole_number(positional[1], 65535) < 0)
+        usage_error("'%s' is not a port number (0 to 65535)", positional[1]);
     const char *host = strcmp(positional[0], "-") == 0 ? NULL : positional[0];
     const char *service = npositional == 2 && strcmp(positional[1], "-") != 0 ? positional[1] : NULL;
-    if (npositional == 2 && host == NULL && service == NULL)
+    if (host == NULL && service == NULL)
         usage_error("HOST and SERVICE cannot both be NULL");
     return lookup(host, service, &hints);
 }

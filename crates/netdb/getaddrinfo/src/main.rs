@@ -8,6 +8,7 @@
 //! `-` as HOST or SERVICE passes NULL.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::process::ExitCode;
 
 use dns_lookup::{AddrInfo, AddrInfoHints, getaddrinfo};
@@ -43,32 +44,38 @@ fn lookup(host: Option<&str>, service: Option<&str>, hints: AddrInfoHints) -> Re
         shown(service),
         flag_names(hints.flags)
     );
+    if let Some(name) = host
+        && hints.flags & libc::AI_NUMERICHOST == 0
+        && let Some(note) = netdb::dns_note(name, false, "--numeric-host")
+    {
+        eprintln!("{note}");
+    }
     let results: Vec<AddrInfo> = getaddrinfo(host, service, Some(hints))
         .and_then(|iter| {
             iter.collect::<Result<Vec<_>, _>>()
                 .map_err(dns_lookup::LookupError::from)
         })
         .map_err(|e| netdb::gai_error(&call, e.error_num()))?;
-    println!("{call}: {} result(s)", results.len());
+    outln!("{call}: {} result(s)", results.len())?;
     for (i, ai) in results.iter().enumerate() {
         // glibc copies the hint flags into every result's ai_flags, but
         // dns-lookup 4 does not pass ai_flags on (its AddrInfo::flags is
         // always 0; a test in tests/lookup.rs watches for that to change),
         // so the flags shown are the hints'.
-        println!(
+        outln!(
             "{}. flags {}  family {}  socktype {}  protocol {}",
             i + 1,
             flag_names(hints.flags | ai.flags),
             netdb::family_name(ai.address),
             socktype_name(ai.socktype),
             protocol_name(ai.protocol)
-        );
-        println!(
+        )?;
+        outln!(
             "   canonname {}  address {}  port {}",
             ai.canonname.as_deref().unwrap_or("-"),
             netdb::ntop(ai.sockaddr.ip()),
             ai.sockaddr.port()
-        );
+        )?;
     }
     Ok(())
 }
@@ -136,14 +143,29 @@ fn parse_args() -> Result<(Option<String>, Option<String>, AddrInfoHints), Error
                 hints.protocol = match text.as_str() {
                     "tcp" => libc::IPPROTO_TCP,
                     "udp" => libc::IPPROTO_UDP,
-                    n => n.parse().ok().filter(|n: &i32| *n >= 0).ok_or_else(|| {
-                        Error::usage(format!("unknown protocol '{text}' (tcp, udp or a number)"))
-                    })?,
+                    n => sockref::cli::whole_number(n)
+                        .and_then(|n| i32::try_from(n).ok())
+                        .ok_or_else(|| {
+                            Error::usage(format!(
+                                "unknown protocol '{text}' (tcp, udp or a number)"
+                            ))
+                        })?,
                 }
             }
             lexopt::Arg::Value(v) => positional.push(sockref::cli::utf8(v)?),
-            other => return Err(other.unexpected().into()),
+            other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
+    }
+    // glibc reads a numeric SERVICE with strtoul and keeps the low 16 bits
+    // (65536 becomes port 0): a number beyond a port is refused here.
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if let Some(service) = positional.get(1)
+        && all_digits(service)
+        && sockref::cli::whole_number(service).is_none_or(|n| n > 65535)
+    {
+        return Err(Error::usage(format!(
+            "'{service}' is not a port number (0 to 65535)"
+        )));
     }
     let null = |s: &String| (s != "-").then(|| s.clone());
     match positional.as_slice() {
@@ -155,6 +177,7 @@ fn parse_args() -> Result<(Option<String>, Option<String>, AddrInfoHints), Error
                 ..hints
             },
         )),
+        [host] if host == "-" => Err(Error::usage("HOST and SERVICE cannot both be NULL")),
         [host] => Ok((null(host), None, hints)),
         [host, service] => match (null(host), null(service)) {
             (None, None) => Err(Error::usage("HOST and SERVICE cannot both be NULL")),

@@ -34,3 +34,38 @@ fn bad_flags_are_usage_errors() {
     assert_usage_error(BIN, &["localhost", "--socktype", "carrier-pigeon"]);
     assert_usage_error(BIN, &["-", "-"]);
 }
+
+/// glibc keeps the low 16 bits of a numeric service (65536 would be port
+/// 0, 99999999999 port 59391): such a service is refused before the call.
+#[test]
+fn a_numeric_service_beyond_a_port_is_a_usage_error() {
+    for service in ["65536", "99999999999", "99999999999999999999999"] {
+        let line = sockref::testing::assert_usage_error(BIN, &["127.0.0.1", service]);
+        assert_eq!(
+            line,
+            format!("error: '{service}' is not a port number (0 to 65535)")
+        );
+    }
+    let line = sockref::testing::assert_usage_error(BIN, &["-"]);
+    assert_eq!(line, "error: HOST and SERVICE cannot both be NULL");
+}
+
+/// No default run may query DNS: the default lookup is of a name
+/// /etc/hosts answers, so no note is printed; and a numeric-only lookup of
+/// a name fails at once, without a note and without a query.
+#[test]
+fn default_runs_stay_local_and_numeric_lookups_never_query() {
+    if netdb::in_etc_hosts("localhost") {
+        let out = sockref::testing::run_program(BIN, &[]);
+        assert!(out.status.success());
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let line = assert_runtime_error(BIN, &["example.invalid", "--numeric-host"]);
+    assert!(line.contains("EAI_NONAME"), "{line}");
+    let out = sockref::testing::run_program(BIN, &["example.invalid", "--numeric-host"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("note:"));
+}

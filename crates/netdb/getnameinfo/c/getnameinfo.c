@@ -21,6 +21,12 @@ static int lookup(const struct sockaddr_storage *ss, socklen_t len, int f)
     int rc;
 
     snprintf(call, sizeof call, "getnameinfo(%s, %s)", endpoint_text(ss), flag_names(f, flags, NFLAGS));
+    if (!(f & NI_NUMERICHOST)) {
+        char ip[INET6_ADDRSTRLEN];
+        const void *a = ss->ss_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+                                                  : (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+        dns_note(inet_ntop(ss->ss_family, a, ip, sizeof ip), 1, "--numeric-host");
+    }
     rc = getnameinfo((const struct sockaddr *)ss, len, host, sizeof host, service, sizeof service, f);
     if (rc != 0) {
         fprintf(stderr, "error: %s: %s (%s)\n", call, eai_name(rc), gai_strerror(rc));

@@ -7,6 +7,7 @@
 //! machines) go to DNS unless `--numeric-host` is given.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
@@ -46,11 +47,16 @@ fn lookup(addr: SocketAddr, flags: i32) -> Result<(), Error> {
         endpoint(addr),
         netdb::flag_names(flags, &FLAGS)
     );
+    if flags & libc::NI_NUMERICHOST == 0
+        && let Some(note) = netdb::dns_note(&netdb::ntop(addr.ip()), true, "--numeric-host")
+    {
+        eprintln!("{note}");
+    }
     let (host, service) = dns_lookup::getnameinfo(&addr, flags)
         .map_err(|e| netdb::gai_error(&call, e.error_num()))?;
-    println!("{call}:");
-    println!("host: {host}");
-    println!("service: {service}");
+    outln!("{call}:")?;
+    outln!("host: {host}")?;
+    outln!("service: {service}")?;
     Ok(())
 }
 // ANCHOR_END: lookup
@@ -76,7 +82,7 @@ fn parse_args() -> Result<(SocketAddr, i32), Error> {
                     .map_or(0, |(_, f)| f.1);
             }
             lexopt::Arg::Value(v) => positional.push(sockref::cli::utf8(v)?),
-            other => return Err(other.unexpected().into()),
+            other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
     }
     match positional.as_slice() {

@@ -58,7 +58,7 @@ static int modern_lookup(const char *name)
 
 int main(int argc, char *argv[])
 {
-    const char *name = one_argument(argc, argv, "NAME");
+    const char *name = at_most_one_argument(argc, argv, "NAME");
     struct hostent *h;
 
     check_database("hosts", "/etc/hosts", "base-files");
@@ -69,6 +69,7 @@ int main(int argc, char *argv[])
         endhostent();
         return 0;
     }
+    dns_note(name, 0, "a numeric address");
     if ((h = gethostbyname(name)) != NULL)
         print_host(h);
     else

@@ -7,6 +7,7 @@
 //! (`hosts: files dns`): the program's own demos use `localhost` only.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -23,14 +24,17 @@ fn main() -> ExitCode {
             return Err(Error::runtime(problem));
         }
         match query {
-            None => netdb::hosts().for_each(|h| print_host(&h)),
+            None => netdb::hosts().try_for_each(|h| print_host(&h))?,
             Some(name) => {
+                if let Some(note) = netdb::dns_note(&name, false, "a numeric address") {
+                    eprintln!("{note}");
+                }
                 match netdb::host_by_name(&name) {
-                    Ok(h) => print_host(&h),
-                    Err(code) => println!(
+                    Ok(h) => print_host(&h)?,
+                    Err(code) => outln!(
                         "gethostbyname(\"{name}\") failed: {}\n",
                         netdb::h_error_text(code)
-                    ),
+                    )?,
                 }
                 modern_lookup(&name)?;
             }
@@ -40,16 +44,17 @@ fn main() -> ExitCode {
 }
 
 // ANCHOR: print_host
-fn print_host(h: &Host) {
-    println!("host name: {}", h.name);
+fn print_host(h: &Host) -> Result<(), Error> {
+    outln!("host name: {}", h.name)?;
     for alias in &h.aliases {
-        println!("alias name: {alias}");
+        outln!("alias name: {alias}")?;
     }
-    println!("address type: {}", netdb::family_name(h.addrtype));
+    outln!("address type: {}", netdb::family_name(h.addrtype))?;
     for addr in &h.addrs {
-        println!("address: {}", netdb::ntop(*addr));
+        outln!("address: {}", netdb::ntop(*addr))?;
     }
-    println!();
+    outln!()?;
+    Ok(())
 }
 // ANCHOR_END: print_host
 
@@ -64,17 +69,17 @@ fn modern_lookup(name: &str) -> Result<(), Error> {
     };
     let results = getaddrinfo(Some(name), None, Some(hints))
         .map_err(|e| netdb::gai_error(&format!("getaddrinfo(\"{name}\")"), e.error_num()))?;
-    println!("getaddrinfo(\"{name}\", SOCK_STREAM, AI_CANONNAME):");
+    outln!("getaddrinfo(\"{name}\", SOCK_STREAM, AI_CANONNAME):")?;
     for info in results {
         let info = info.map_err(|e| Error::runtime(format!("getaddrinfo: {e}")))?;
         if let Some(canon) = &info.canonname {
-            println!("canonical name: {canon}");
+            outln!("canonical name: {canon}")?;
         }
-        println!(
+        outln!(
             "address: {} ({})",
             netdb::ntop(info.sockaddr.ip()),
             netdb::family_name(info.address)
-        );
+        )?;
     }
     Ok(())
 }

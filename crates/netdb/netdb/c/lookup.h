@@ -5,6 +5,7 @@
 #define LOOKUP_H
 
 #include <netdb.h>
+#include <strings.h>
 #include <unistd.h>
 
 __attribute__((unused))
@@ -51,39 +52,49 @@ static void check_database(const char *database, const char *file, const char *p
     }
 }
 
-/* Options are not accepted by these twins unless listed; the first
- * positional argument is returned, NULL if none; more is a usage error. */
+/* Whether /etc/hosts lists `name` (case-insensitively) or, if it is a
+ * numeric address, that address (netdb::in_etc_hosts). */
 __attribute__((unused))
-static const char *one_argument(int argc, char *argv[], const char *what)
+static int in_etc_hosts(const char *name)
 {
-    const char *arg = NULL;
-    int options_done = 0;
-    handle_help(argc, argv);
-    for (int i = 1; i < argc; i++) {
-        enum arg_kind kind = arg_kind(argv[i], &options_done);
-        if (kind == ARG_SKIP)
+    unsigned char want[16], have[16];
+    int family = inet_pton(AF_INET, name, want) == 1 ? AF_INET
+               : inet_pton(AF_INET6, name, want) == 1 ? AF_INET6 : 0;
+    char line[1024];
+    FILE *f = fopen("/etc/hosts", "r");
+    int found = 0;
+    if (f == NULL)
+        return 0;
+    while (!found && fgets(line, sizeof line, f) != NULL) {
+        char *save, *field;
+        line[strcspn(line, "#\n")] = '\0';
+        if ((field = strtok_r(line, " \t", &save)) == NULL)
             continue;
-        if (kind == ARG_OPTION)
-            usage_error("invalid option '%s'", argv[i]);
-        else if (arg != NULL)
-            usage_error("at most one %s", what);
-        else
-            arg = argv[i];
+        if (family != 0) {
+            found = inet_pton(family, field, have) == 1
+                    && memcmp(want, have, family == AF_INET ? 4 : 16) == 0;
+            continue;
+        }
+        while (!found && (field = strtok_r(NULL, " \t", &save)) != NULL)
+            found = strcasecmp(field, name) == 0;
     }
-    return arg;
+    fclose(f);
+    return found;
 }
 
-/* A whole decimal number that fits in an int, or -1. */
+/* The one stderr line before a lookup that may leave the machine
+ * (netdb::dns_note): `what` is a name to look up, or with `reverse` an
+ * address to name. */
 __attribute__((unused))
-static long whole_number(const char *text, long max)
+static void dns_note(const char *what, int reverse, const char *avoid)
 {
-    char *end;
-    long n;
-    if (text[0] < '0' || text[0] > '9')
-        return -1;
-    errno = 0;
-    n = strtol(text, &end, 10);
-    return (*end != '\0' || errno != 0 || n > max) ? -1 : n;
+    unsigned char addr[16];
+    int numeric = inet_pton(AF_INET, what, addr) == 1 || inet_pton(AF_INET6, what, addr) == 1;
+    if ((!reverse && numeric) || in_etc_hosts(what))
+        return;
+    fflush(stdout);
+    fprintf(stderr, "note: '%s' is not in /etc/hosts: this lookup may query the DNS servers "
+                    "of /etc/resolv.conf (%s avoids it)\n", what, avoid);
 }
 
 #endif /* LOOKUP_H */

@@ -353,6 +353,42 @@ pub fn missing_database(database: &str, root: &Path) -> Option<String> {
 
 /// An address as glibc's `inet_ntop` prints it (Rust prints IPv4-compatible
 /// IPv6 addresses differently; see the address-formats chapter).
+/// Whether /etc/hosts lists `name` (case-insensitively) or, if it is a
+/// numeric address, that address. With `hosts: files dns` in
+/// /etc/nsswitch.conf, a lookup that /etc/hosts answers asks no DNS server.
+pub fn in_etc_hosts(name: &str) -> bool {
+    let Ok(table) = std::fs::read_to_string("/etc/hosts") else {
+        return false;
+    };
+    let wanted: Option<IpAddr> = name.parse().ok();
+    table.lines().any(|line| {
+        let line = line.split('#').next().unwrap_or_default();
+        let mut fields = line.split_whitespace();
+        let Some(addr) = fields.next() else {
+            return false;
+        };
+        match wanted {
+            Some(ip) => addr.parse::<IpAddr>() == Ok(ip),
+            None => fields.any(|n| n.eq_ignore_ascii_case(name)),
+        }
+    })
+}
+
+/// The one stderr line a lookup program prints before a lookup that may
+/// leave the machine: `what` (a name, or an address to name) is not in
+/// /etc/hosts, so the resolver may ask the DNS servers of
+/// /etc/resolv.conf. `avoid` says how to keep it local. `None` when the
+/// lookup is answered locally (a numeric name, or one /etc/hosts lists).
+pub fn dns_note(what: &str, reverse: bool, avoid: &str) -> Option<String> {
+    let numeric_name = !reverse && what.parse::<IpAddr>().is_ok();
+    (!numeric_name && !in_etc_hosts(what)).then(|| {
+        format!(
+            "note: '{what}' is not in /etc/hosts: this lookup may query the DNS servers \
+             of /etc/resolv.conf ({avoid} avoids it)"
+        )
+    })
+}
+
 pub fn ntop(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(a) => sockref::ffi::inet_ntop4(&a.octets()),

@@ -103,3 +103,31 @@ fn std_to_socket_addrs_takes_no_service_names() {
         [SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 80)]
     );
 }
+
+/// The DNS note is decided from /etc/hosts alone: deciding it queries no
+/// server. Numeric names never need one; a reserved name (RFC 6761's
+/// .invalid) is in no /etc/hosts.
+#[test]
+fn the_dns_note_is_printed_exactly_when_a_lookup_may_leave_the_machine() {
+    assert_eq!(netdb::dns_note("127.0.0.1", false, "x"), None);
+    assert_eq!(netdb::dns_note("::1", false, "x"), None);
+    let note = netdb::dns_note("example.invalid", false, "--numeric-host").unwrap();
+    assert_eq!(
+        note,
+        "note: 'example.invalid' is not in /etc/hosts: this lookup may query the DNS \
+         servers of /etc/resolv.conf (--numeric-host avoids it)"
+    );
+    // Reverse: an address is named by /etc/hosts or by DNS.
+    assert_eq!(
+        netdb::dns_note("127.0.0.1", true, "x").is_none(),
+        netdb::in_etc_hosts("127.0.0.1")
+    );
+    assert!(
+        netdb::dns_note("192.0.2.1", true, "x").is_some(),
+        "TEST-NET-1"
+    );
+    assert_eq!(
+        netdb::in_etc_hosts("LOCALHOST"),
+        netdb::in_etc_hosts("localhost")
+    );
+}

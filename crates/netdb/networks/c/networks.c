@@ -21,7 +21,7 @@ static void print_network(const struct netent *n)
 
 int main(int argc, char *argv[])
 {
-    const char *query = one_argument(argc, argv, "NAME or network number");
+    const char *query = at_most_one_argument(argc, argv, "NAME or network number");
     struct in_addr addr;
     struct netent *n;
 

@@ -4,6 +4,7 @@
 //! number it looks one up. `n_net` is a number in host byte order.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::net::Ipv4Addr;
 use std::path::Path;
 use std::process::ExitCode;
@@ -20,10 +21,10 @@ fn main() -> ExitCode {
             return Err(Error::runtime(problem));
         }
         match query {
-            None => netdb::networks().for_each(|n| print_network(&n)),
+            None => netdb::networks().try_for_each(|n| print_network(&n))?,
             Some(text) => match text.parse::<Ipv4Addr>() {
                 Ok(addr) => match netdb::network_by_addr(u32::from(addr)) {
-                    Some(n) => print_network(&n),
+                    Some(n) => print_network(&n)?,
                     None => {
                         return Err(Error::runtime(format!(
                             "getnetbyaddr({addr}, AF_INET): no such network"
@@ -31,7 +32,7 @@ fn main() -> ExitCode {
                     }
                 },
                 Err(_) => match netdb::network_by_name(&text) {
-                    Some(n) => print_network(&n),
+                    Some(n) => print_network(&n)?,
                     None => {
                         return Err(Error::runtime(format!(
                             "getnetbyname(\"{text}\"): no such network"
@@ -45,17 +46,18 @@ fn main() -> ExitCode {
 }
 
 // ANCHOR: print_network
-fn print_network(n: &Network) {
-    println!("net name: {}", n.name);
+fn print_network(n: &Network) -> Result<(), Error> {
+    outln!("net name: {}", n.name)?;
     for alias in &n.aliases {
-        println!("alias name: {alias}");
+        outln!("alias name: {alias}")?;
     }
-    println!("address type: {}", netdb::family_name(n.addrtype));
-    println!(
+    outln!("address type: {}", netdb::family_name(n.addrtype))?;
+    outln!(
         "net number: {} (n_net = {:#010x})",
         Ipv4Addr::from(n.net),
         n.net
-    );
-    println!();
+    )?;
+    outln!()?;
+    Ok(())
 }
 // ANCHOR_END: print_network

@@ -17,7 +17,7 @@ static void print_protocol(const struct protoent *p)
 
 int main(int argc, char *argv[])
 {
-    const char *query = one_argument(argc, argv, "NAME or NUMBER");
+    const char *query = at_most_one_argument(argc, argv, "NAME or NUMBER");
     struct protoent *p;
 
     check_database("protocols", "/etc/protocols", "netbase");

@@ -4,6 +4,7 @@
 //! NUMBER it looks one up.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -19,13 +20,13 @@ fn main() -> ExitCode {
             return Err(Error::runtime(problem));
         }
         match query {
-            None => netdb::protocols().for_each(|p| print_protocol(&p)),
+            None => netdb::protocols().try_for_each(|p| print_protocol(&p))?,
             Some(text) => match sockref::cli::whole_number(&text)
                 .and_then(|n| i32::try_from(n).ok())
                 .ok_or(())
             {
                 Ok(number) => match netdb::protocol_by_number(number) {
-                    Some(p) => print_protocol(&p),
+                    Some(p) => print_protocol(&p)?,
                     None => {
                         return Err(Error::runtime(format!(
                             "getprotobynumber({number}): no such protocol"
@@ -33,7 +34,7 @@ fn main() -> ExitCode {
                     }
                 },
                 Err(_) => match netdb::protocol_by_name(&text) {
-                    Some(p) => print_protocol(&p),
+                    Some(p) => print_protocol(&p)?,
                     None => {
                         return Err(Error::runtime(format!(
                             "getprotobyname(\"{text}\"): no such protocol"
@@ -47,12 +48,13 @@ fn main() -> ExitCode {
 }
 
 // ANCHOR: print_protocol
-fn print_protocol(p: &Protocol) {
-    println!("proto name: {}", p.name);
+fn print_protocol(p: &Protocol) -> Result<(), Error> {
+    outln!("proto name: {}", p.name)?;
     for alias in &p.aliases {
-        println!("alias name: {alias}");
+        outln!("alias name: {alias}")?;
     }
-    println!("proto number: {}", p.number);
-    println!();
+    outln!("proto number: {}", p.number)?;
+    outln!()?;
+    Ok(())
 }
 // ANCHOR_END: print_protocol

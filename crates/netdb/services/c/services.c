@@ -47,11 +47,27 @@ int main(int argc, char *argv[])
     const char *any = proto ? proto : "any protocol";
     if (query == NULL) {
         struct servent *s;
+        int found = 0;
         setservent(1);
         while ((s = getservent()) != NULL)
-            if ((proto == NULL || strcmp(s->s_proto, proto) == 0) && (port < 0 || ntohs((uint16_t)s->s_port) == port))
+            if ((proto == NULL || strcmp(s->s_proto, proto) == 0) && (port < 0 || ntohs((uint16_t)s->s_port) == port)) {
                 print_service(s);
+                found++;
+            }
         endservent();
+        /* A filter that matches nothing says so, like a failed lookup. */
+        if (found == 0) {
+            fflush(stdout);
+            if (port >= 0 && proto != NULL)
+                fprintf(stderr, "error: getservent: no entry with port %ld and protocol '%s'\n", port, proto);
+            else if (port >= 0)
+                fprintf(stderr, "error: getservent: no entry with port %ld\n", port);
+            else if (proto != NULL)
+                fprintf(stderr, "error: getservent: no entry with protocol '%s'\n", proto);
+            else
+                fprintf(stderr, "error: getservent: no entry at all\n");
+            return 1;
+        }
         return 0;
     }
     long number = whole_number(query, 65535);

@@ -7,6 +7,7 @@
 //! `ntohs`, and as `s_port` holds it, which is what the textbook printed.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -23,17 +24,30 @@ fn main() -> ExitCode {
         }
         let any = proto.as_deref().unwrap_or("any protocol");
         match query {
-            None => netdb::services()
-                .filter(|s| proto.as_ref().is_none_or(|p| &s.proto == p))
-                .filter(|s| port.is_none_or(|p| s.port == p))
-                .for_each(|s| print_service(&s)),
+            None => {
+                let mut found = 0;
+                for s in netdb::services()
+                    .filter(|s| proto.as_ref().is_none_or(|p| &s.proto == p))
+                    .filter(|s| port.is_none_or(|p| s.port == p))
+                {
+                    print_service(&s)?;
+                    found += 1;
+                }
+                // A filter that matches nothing says so, like a failed lookup.
+                if found == 0 {
+                    return Err(Error::runtime(format!(
+                        "getservent: no entry {}",
+                        filter_text(port, proto.as_deref())
+                    )));
+                }
+            }
             // ANCHOR: lookup
             Some(text) => match sockref::cli::whole_number(&text)
                 .and_then(|n| u16::try_from(n).ok())
                 .ok_or(())
             {
                 Ok(number) => match netdb::service_by_port(number, proto.as_deref()) {
-                    Some(s) => print_service(&s),
+                    Some(s) => print_service(&s)?,
                     None => {
                         return Err(Error::runtime(format!(
                             "getservbyport({number}, {any}): no such service"
@@ -41,7 +55,7 @@ fn main() -> ExitCode {
                     }
                 },
                 Err(_) => match netdb::service_by_name(&text, proto.as_deref()) {
-                    Some(s) => print_service(&s),
+                    Some(s) => print_service(&s)?,
                     None => {
                         return Err(Error::runtime(format!(
                             "getservbyname(\"{text}\", {any}): no such service"
@@ -55,16 +69,27 @@ fn main() -> ExitCode {
     })
 }
 
+/// The filters of a listing, for its "no entry" error.
+fn filter_text(port: Option<u16>, proto: Option<&str>) -> String {
+    match (port, proto) {
+        (Some(n), Some(p)) => format!("with port {n} and protocol '{p}'"),
+        (Some(n), None) => format!("with port {n}"),
+        (None, Some(p)) => format!("with protocol '{p}'"),
+        (None, None) => "at all".to_string(),
+    }
+}
+
 // ANCHOR: print_service
-fn print_service(s: &Service) {
-    println!("servent name: {}", s.name);
+fn print_service(s: &Service) -> Result<(), Error> {
+    outln!("servent name: {}", s.name)?;
     for alias in &s.aliases {
-        println!("alias name: {alias}");
+        outln!("alias name: {alias}")?;
     }
     // s_port is in network byte order: ntohs gives the port.
-    println!("port number: {} (s_port as stored: {})", s.port, s.raw_port);
-    println!("proto to use: {}", s.proto);
-    println!();
+    outln!("port number: {} (s_port as stored: {})", s.port, s.raw_port)?;
+    outln!("proto to use: {}", s.proto)?;
+    outln!()?;
+    Ok(())
 }
 // ANCHOR_END: print_service
 
@@ -89,7 +114,7 @@ fn parse_args() -> Result<Args, Error> {
             }
             lexopt::Arg::Value(v) if query.is_none() => query = Some(sockref::cli::utf8(v)?),
             lexopt::Arg::Value(_) => return Err(Error::usage("at most one NAME or PORT")),
-            other => return Err(other.unexpected().into()),
+            other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
     }
     if query.is_some() && port.is_some() {

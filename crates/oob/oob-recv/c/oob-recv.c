@@ -32,7 +32,7 @@ static void receive_on(const char *ip, const char *port, const char *strategy, i
         call_failed("listen");
     len = sizeof addr;
     getsockname(listener, (struct sockaddr *)&addr, &len);
-    printf("listening on %s\n", endpoint_text(&addr));
+    outf("listening on %s\n", endpoint_text(&addr));
     if (timeout_ms >= 0) {
         struct pollfd pfd = { .fd = listener, .events = POLLIN };
         if (poll_retry(&pfd, 1, timeout_ms) == 0) {
@@ -46,7 +46,7 @@ static void receive_on(const char *ip, const char *port, const char *strategy, i
     if (conn < 0)
         call_failed("accept on %s", endpoint_text(&addr));
     close(listener);
-    printf("accepted a connection from %s\n", endpoint_text(&peer));
+    outf("accepted a connection from %s\n", endpoint_text(&peer));
     struct pace pace = { .lockstep = 0, .timeout_ms = timeout_ms, .wait_eof = wait_eof };
     receive(strategy, conn, &pace, "");
     close(conn);
@@ -76,7 +76,7 @@ int main(int argc, char *argv[])
         if (o.sw)
             usage_error("--wait-eof is for a standalone receiver (give IP PORT)");
         self_demo(o.scenario ? o.scenario : default_scenario(strategy), strategy,
-                  o.family < 0 ? FAMILY_IPV4 : (enum family)o.family, o.timeout_ms < 0 ? 5000 : o.timeout_ms);
+                  o.family < 0 ? FAMILY_IPV4 : (enum family)o.family, o.timeout_ms < 0 ? DEMO_TIMEOUT_MS : o.timeout_ms);
     } else if (o.npositional == 2) {
         if (o.scenario || o.family >= 0)
             usage_error("--scenario and --family are for the self-demo (no IP PORT)");

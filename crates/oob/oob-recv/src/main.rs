@@ -12,6 +12,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -79,15 +80,16 @@ fn receive_on(
         .ok()
         .and_then(|a| a.as_socket())
         .unwrap_or(addr);
-    println!("listening on {local}");
+    outln!("listening on {local}")?;
     let listener = TcpListener::from(listener);
-    let conn = match timeout {
+    // The peer's address as accept gives it: getpeername would fail with
+    // ENOTCONN on a connection reset before it was accepted.
+    let (conn, peer) = match timeout {
         Some(t) => accept_within(&listener, t)?,
-        None => listener.accept().context(format!("accept on {local}"))?.0,
+        None => listener.accept().context(format!("accept on {local}"))?,
     };
     drop(listener);
-    let peer = conn.peer_addr().context("getpeername")?;
-    println!("accepted a connection from {peer}");
+    outln!("accepted a connection from {peer}")?;
     let conn = Socket::from(conn);
     strategy.receive(&conn, &mut Pace::Live { timeout, wait_eof }, Out::plain())
 }

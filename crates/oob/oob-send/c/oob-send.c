@@ -24,7 +24,7 @@ static void send_to(const char *ip, const char *port, const struct scenario *sc,
         call_failed("socket");
     if (connect(fd, (struct sockaddr *)&peer, len) < 0)
         call_failed("connect to %s", endpoint_text(&peer));
-    printf("connected to %s\n", endpoint_text(&peer));
+    outf("connected to %s\n", endpoint_text(&peer));
     prepare_sender(sc, fd);
     struct sender s = { .fd = fd, .sc = sc, .tag = "" };
     while (send_burst(&s))
@@ -44,7 +44,7 @@ int main(int argc, char *argv[])
         if (o.sw)
             usage_error("--paced is for a standalone sender (give IP PORT)");
         self_demo(sc, o.strategy ? o.strategy : sc->partner, o.family < 0 ? FAMILY_IPV4 : (enum family)o.family,
-                  o.timeout_ms < 0 ? 5000 : o.timeout_ms);
+                  o.timeout_ms < 0 ? DEMO_TIMEOUT_MS : o.timeout_ms);
     } else if (o.npositional == 2) {
         if (o.strategy || o.family >= 0 || o.timeout_ms >= 0)
             usage_error("--strategy, --family and --timeout are for the self-demo (no IP PORT)");

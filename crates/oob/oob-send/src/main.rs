@@ -11,6 +11,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
             )),
             [] => oob::self_demo(
                 scenario,
-                opts.strategy.unwrap_or(scenario.partner()),
+                opts.strategy.unwrap_or(oob::partner(scenario)),
                 opts.family.unwrap_or(Family::Ipv4),
                 opts.timeout.unwrap_or(DEMO_TIMEOUT),
             ),
@@ -61,7 +62,7 @@ fn send_to(peer: std::net::SocketAddr, scenario: Scenario, paced: bool) -> Resul
     let sock = Socket::new(Domain::for_address(peer), Type::STREAM, None).context("socket")?;
     sock.connect(&SockAddr::from(peer))
         .context(format!("connect to {peer}"))?;
-    println!("connected to {peer}");
+    outln!("connected to {peer}")?;
     scenario.prepare(&sock)?;
     let pause = paced.then_some(Duration::from_secs(1));
     Sender::new(sock, scenario, Out::plain()).send_all_bursts(pause)

@@ -24,6 +24,9 @@
 
 #define BUF_SIZE 1024
 
+/* The flow-control receiver's buffer (FLOW_CONTROL_RCVBUF in receiver.rs). */
+#define FLOW_CONTROL_RCVBUF 4096
+
 /* One line of a transcript, behind its side's tag ("[send] ", "[recv] ", ""). */
 __attribute__((format(printf, 2, 3)))
 static void say(const char *tag, const char *fmt, ...)
@@ -33,7 +36,7 @@ static void say(const char *tag, const char *fmt, ...)
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
-    putchar('\n');
+    outf("\n");
 }
 
 /* The meaning of a failed recv(MSG_OOB), as the Rust UrgentError prints it. */
@@ -133,13 +136,17 @@ static const struct scenario *find_scenario(const char *name)
     usage_error("unknown scenario '%s' (classic, paced, mark, two-urgent, flow-control)", name);
 }
 
+/* The flow-control sender's send buffer (FLOW_CONTROL_SNDBUF in sender.rs):
+ * room for every byte while the receiver's window stays closed. */
+#define FLOW_CONTROL_SNDBUF (256 * 1024)
+
 /* Options the sending socket needs: room for every byte under flow control. */
 static void prepare_sender(const struct scenario *sc, int fd)
 {
-    int size = 256 * 1024;
+    int size = FLOW_CONTROL_SNDBUF;
     if (strcmp(sc->name, "flow-control") == 0
         && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) < 0)
-        call_failed("setsockopt(SO_SNDBUF, 262144)");
+        call_failed("setsockopt(SO_SNDBUF, %d)", FLOW_CONTROL_SNDBUF);
 }
 
 struct sender {
@@ -290,6 +297,20 @@ static void pace_wait(struct pace *p, struct pollfd *fds, int n)
         fprintf(stderr, "error: nothing arrived within %g s (see --timeout)\n", p->timeout_ms / 1000.0);
         exit(1);
     }
+}
+
+/* pace_wait, but live a wait that outlasts limit_ms (or the timeout, if
+ * shorter) returns 0 instead of failing; in lockstep it is a pace_wait. */
+static int pace_wait_at_most(struct pace *p, struct pollfd *fds, int n, int limit_ms)
+{
+    if (p->lockstep) {
+        pace_wait(p, fds, n);
+        return 1;
+    }
+    before_block(p, fds, n);
+    if (p->timeout_ms >= 0 && p->timeout_ms < limit_ms)
+        limit_ms = p->timeout_ms;
+    return poll_retry(fds, n, limit_ms) > 0;
 }
 
 static short pace_wait_one(struct pace *p, int fd, short events)
@@ -536,10 +557,16 @@ static void strategy_atmark(int fd, struct pace *p, const char *tag)
 /* ANCHOR_END: atmark */
 
 /* ANCHOR: flow_control */
+/* How long a live flow-control receiver waits for the urgent notice before
+ * it reads anyway: the urgent pointer is a 16-bit offset, so more than
+ * 64 KiB queued ahead of the urgent byte keeps it unannounced until the
+ * receiver reads (NOTICE_PATIENCE in receiver.rs). */
+#define NOTICE_PATIENCE_MS 1000
+
 static void strategy_flow_control(int fd, struct pace *p, const char *tag)
 {
-    size_t before = 0, after = 0;
-    int reached_mark = 0, taken = 0;
+    size_t since_mark = 0;
+    int any_mark = 0, taken = 0, noticed = 1;
     char record[2], byte, buf[BUF_SIZE];
     ssize_t n;
 
@@ -550,34 +577,56 @@ static void strategy_flow_control(int fd, struct pace *p, const char *tag)
     n = recv(fd, &byte, 1, MSG_OOB);
     if (n < 0 && errno == EINVAL) {
         struct pollfd fds[2] = { { .fd = sigurg_pipe[0], .events = POLLIN }, { .fd = fd, .events = POLLRDHUP } };
-        pace_wait(p, fds, 2);
-        while (read(sigurg_pipe[0], record, 2) == 2) {
-            /* window probes may repeat the signal: one line says it */
+        if (pace_wait_at_most(p, fds, 2, NOTICE_PATIENCE_MS)) {
+            while (read(sigurg_pipe[0], record, 2) == 2) {
+                /* window probes may repeat the signal: one line says it */
+            }
+            say(tag, fds[0].revents ? "SIGURG received" : "the sender finished without SIGURG");
+            n = recv(fd, &byte, 1, MSG_OOB);
+        } else {
+            noticed = 0;
+            say(tag, "no SIGURG within %d s: the urgent byte may be more than 64 KiB behind "
+                     "(the urgent pointer is 16 bits); reading normal data meanwhile",
+                NOTICE_PATIENCE_MS / 1000);
         }
-        say(tag, fds[0].revents ? "SIGURG received" : "the sender finished without SIGURG");
-        n = recv(fd, &byte, 1, MSG_OOB);
     } else {
         say(tag, "urgent data was announced before F_SETOWN: no SIGURG");
     }
-    if (n == 1)
-        print_urgent(tag, byte);
-    else if (n == 0)
-        say(tag, "recv(MSG_OOB) failed: the peer closed before the urgent byte arrived");
-    else
-        say(tag, "recv(MSG_OOB) failed: %s",
-            urgent_error_text(errno, oob_inline(fd)) ? urgent_error_text(errno, oob_inline(fd)) : strerror(errno));
-    struct pollfd pri = { .fd = fd, .events = POLLPRI };
-    poll_retry(&pri, 1, 0);
-    say(tag, "poll reports POLLPRI: %s", (pri.revents & POLLPRI) ? "yes" : "no");
+    if (noticed) {
+        if (n == 1)
+            print_urgent(tag, byte);
+        else if (n == 0)
+            say(tag, "recv(MSG_OOB) failed: the peer closed before the urgent byte arrived");
+        else
+            say(tag, "recv(MSG_OOB) failed: %s",
+                urgent_error_text(errno, oob_inline(fd)) ? urgent_error_text(errno, oob_inline(fd)) : strerror(errno));
+        struct pollfd pri = { .fd = fd, .events = POLLPRI };
+        poll_retry(&pri, 1, 0);
+        say(tag, "poll reports POLLPRI: %s", (pri.revents & POLLPRI) ? "yes" : "no");
+    }
 
-    for (;;) {
-        pace_wait_one(p, fd, POLLIN | POLLPRI);
-        if (!reached_mark && at_mark(fd)) {
-            reached_mark = 1;
-            say(tag, "read %zu bytes of normal data up to the mark", before);
+    for (int waited = 0;;) {
+        /* Every mark, not only the first: a later urgent byte is as easily
+         * lost. Checked before every wait (a read that stopped at the mark
+         * leaves nothing readable, so a wait would wait past it) and before
+         * every read (a mark that came with the data just waited for must
+         * be seen first, or the read steps over the byte). */
+        if (!taken && at_mark(fd)) {
+            say(tag, "read %zu bytes of normal data up to the mark", since_mark);
+            since_mark = 0;
+            any_mark = 1;
             take_urgent_at_mark(fd, p, &taken, tag);
             continue;
         }
+        if (!waited) {
+            pace_wait_one(p, fd, POLLIN | POLLPRI);
+            while (read(sigurg_pipe[0], record, 2) == 2) {
+                /* later signals: the marks tell the story */
+            }
+            waited = 1;
+            continue;   /* check the mark again, then read */
+        }
+        waited = 0;
         n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
@@ -585,12 +634,13 @@ static void strategy_flow_control(int fd, struct pace *p, const char *tag)
             call_failed("recv");
         if (n == 0)
             break;
-        if (reached_mark)
-            after += (size_t)n;
-        else
-            before += (size_t)n;
+        since_mark += (size_t)n;
+        taken = 0;      /* the read moved past the mark */
     }
-    say(tag, "read %zu bytes of normal data after the mark", after);
+    if (any_mark)
+        say(tag, "read %zu bytes of normal data after the mark", since_mark);
+    else
+        say(tag, "read %zu bytes of normal data and reached no mark", since_mark);
     say(tag, "received EOF");
 }
 /* ANCHOR_END: flow_control */
@@ -608,11 +658,11 @@ static const char *find_strategy(const char *name)
 /* Options set on the listening socket before listen, inherited by accept. */
 static void prepare_listener(const char *strategy, int fd)
 {
-    int on = 1, size = 4096;
+    int on = 1, size = FLOW_CONTROL_RCVBUF;
     if (strcmp(strategy, "atmark") == 0 && setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &on, sizeof on) < 0)
         call_failed("setsockopt(SO_OOBINLINE)");
     if (strcmp(strategy, "flow-control") == 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) < 0)
-        call_failed("setsockopt(SO_RCVBUF, 4096)");
+        call_failed("setsockopt(SO_RCVBUF, %d)", FLOW_CONTROL_RCVBUF);
 }
 
 static void receive(const char *strategy, int fd, struct pace *p, const char *tag)
@@ -706,7 +756,7 @@ static void self_demo(const struct scenario *sc, const char *strategy, enum fami
         close(listener);
         snprintf(over, sizeof over, "TCP on %s", endpoint_text(&ss));
     }
-    printf("self-demo: scenario %s, strategy %s, over %s\n", sc->name, strategy, over);
+    outf("self-demo: scenario %s, strategy %s, over %s\n", sc->name, strategy, over);
     prepare_sender(sc, client);
     /* The sender shares this thread: a send that would block must fail instead. */
     if (fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK) < 0)
@@ -717,15 +767,6 @@ static void self_demo(const struct scenario *sc, const char *strategy, enum fami
     close(server);
 }
 
-/* --timeout SECS as milliseconds. */
-static int parse_timeout(const char *text)
-{
-    char *end;
-    double s = strtod(text, &end);
-    if (*text == '\0' || *end != '\0' || !(s > 0) || s > 2147483.0)
-        usage_error("'%s' is not a positive number of seconds", text);
-    return (int)(s * 1000 + 0.5);
-}
 
 /* The command line both twins share (crates/oob/oob/src/options.rs). */
 struct options {
@@ -763,7 +804,7 @@ static void parse_options(int argc, char *argv[], const char *sw, struct options
         else if ((v = option_value(argc, argv, &i, "--family")))
             o->family = (int)parse_family(v);
         else if ((v = option_value(argc, argv, &i, "--timeout")))
-            o->timeout_ms = parse_timeout(v);
+            o->timeout_ms = (int)parse_seconds_ms(v);
         else if (strcmp(argv[i], sw) == 0)
             o->sw = 1;
         else

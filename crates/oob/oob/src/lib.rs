@@ -13,6 +13,16 @@
 //! receiving strategies ([`receiver`]) of the chapter's programs, and the
 //! self-demo that runs one against the other in one thread ([`pace`]).
 //! The programs `oob-send` and `oob-recv` are thin command lines over it.
+//!
+//! The modules are layered, each using only those below it:
+//!
+//! 1. [`urgent`]: the socket calls, and how transcripts quote data;
+//! 2. [`sigurg`] (the handler) and [`sender`] (the scenarios);
+//! 3. [`pace`]: how a receiver waits, for a live peer or for the
+//!    self-demo's sender;
+//! 4. [`receiver`]: the strategies, which wait through a [`Pace`];
+//! 5. this module and [`options`]: the self-demo, which pairs a scenario
+//!    with a strategy ([`partner`]), and the command line.
 
 pub mod options;
 pub mod pace;
@@ -21,6 +31,7 @@ pub mod sender;
 pub mod sigurg;
 pub mod urgent;
 
+use sockref::outln;
 use std::os::fd::AsFd;
 use std::time::Duration;
 
@@ -50,11 +61,11 @@ pub fn self_demo(
         Some(addr) => format!("TCP on {addr}"),
         None => "an AF_UNIX socket pair".to_string(),
     };
-    println!(
+    outln!(
         "self-demo: scenario {}, strategy {}, over {over}",
         scenario.name(),
         strategy.name()
-    );
+    )?;
     scenario.prepare(&client)?;
     // The sender shares this thread: a send that would block must fail instead.
     client
@@ -69,6 +80,17 @@ pub fn self_demo(
     strategy.receive(&server, &mut pace, Out::tagged("[recv] "))
 }
 // ANCHOR_END: self_demo
+
+/// The receiving strategy that shows `scenario` best: the default
+/// receiver of its self-demo (`oob-send --scenario NAME`).
+pub fn partner(scenario: Scenario) -> Strategy {
+    match scenario {
+        Scenario::Classic | Scenario::TwoUrgent => Strategy::Plain,
+        Scenario::Paced => Strategy::Sigurg,
+        Scenario::Mark => Strategy::Atmark,
+        Scenario::FlowControl => Strategy::FlowControl,
+    }
+}
 
 /// What a self-demo over AF_UNIX says on a kernel without urgent data there.
 pub const UNIX_OOB_MISSING: &str = "this kernel does not carry urgent data on AF_UNIX sockets (MSG_OOB needs Linux 5.15 or later built with CONFIG_AF_UNIX_OOB)";

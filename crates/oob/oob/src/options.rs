@@ -53,7 +53,7 @@ impl Options {
                 }
                 lexopt::Arg::Long(name) if name == switch => o.switch = true,
                 lexopt::Arg::Value(v) => o.positional.push(utf8(v)?),
-                other => return Err(other.unexpected().into()),
+                other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
             }
         }
         Ok(o)

@@ -98,6 +98,24 @@ impl Pace<'_> {
         Ok(ready)
     }
 
+    /// [`Pace::wait`], but live a wait that outlasts `limit` (or the
+    /// timeout, if shorter) is not an error: `None` says nothing came. In
+    /// lockstep the self-demo's sender is known, and the wait is a
+    /// [`Pace::wait`].
+    pub fn wait_at_most(
+        &mut self,
+        fds: &[(BorrowedFd<'_>, PollFlags)],
+        limit: Duration,
+    ) -> Result<Option<Vec<PollFlags>>, Error> {
+        let Pace::Live { timeout, .. } = self else {
+            return self.wait(fds).map(Some);
+        };
+        let limit = timeout.map_or(limit, |t| t.min(limit));
+        self.before_block(fds)?;
+        let ready = poll_many(fds, Some(limit)).context("poll")?;
+        Ok((!ready.iter().all(|r| r.is_empty())).then_some(ready))
+    }
+
     /// [`Pace::wait`] on one socket.
     pub fn wait_one(&mut self, sock: &impl AsFd, events: PollFlags) -> Result<PollFlags, Error> {
         Ok(self.wait(&[(sock.as_fd(), events)])?[0])

@@ -17,10 +17,9 @@ use socket2::Socket;
 use sockref::{Context, Error, Out};
 
 use crate::pace::Pace;
-use crate::sender::text;
 use crate::sigurg::{Notice, SigurgHandler};
 use crate::urgent::{
-    UrgentError, recv_normal, recv_urgent, set_oob_inline, set_owner, sockatmark, wait_urgent,
+    UrgentError, recv_normal, recv_urgent, set_oob_inline, set_owner, sockatmark, text, wait_urgent,
 };
 
 /// A named receiving program of the chapter.
@@ -78,7 +77,7 @@ impl Strategy {
     pub fn prepare_listener(self, listener: &Socket) -> std::io::Result<()> {
         match self {
             Strategy::Atmark => set_oob_inline(listener, true),
-            Strategy::FlowControl => listener.set_recv_buffer_size(4096),
+            Strategy::FlowControl => listener.set_recv_buffer_size(FLOW_CONTROL_RCVBUF),
             _ => Ok(()),
         }
     }
@@ -95,6 +94,9 @@ impl Strategy {
         }
     }
 }
+
+/// The flow-control receiver's buffer: small, so the window closes soon.
+pub const FLOW_CONTROL_RCVBUF: usize = 4096;
 
 /// The textbook's buffer: one read returns at most this much.
 const BUF_SIZE: usize = 1024;
@@ -121,18 +123,18 @@ fn read_normal(conn: &Socket, out: Out) -> Result<Read, Error> {
         }
     };
     if n == 0 {
-        out.line("received EOF");
+        out.line("received EOF")?;
         return Ok(Read::Eof);
     }
     out.line(format_args!(
         "got {n} bytes of normal data '{}'",
         text(&buf[..n])
-    ));
+    ))?;
     Ok(Read::Data)
 }
 
-fn print_urgent(out: Out, byte: u8) {
-    out.line(format_args!("got 1 bytes of oob data '{}'", text(&[byte])));
+fn print_urgent(out: Out, byte: u8) -> Result<(), Error> {
+    out.line(format_args!("got 1 bytes of oob data '{}'", text(&[byte])))
 }
 
 // ANCHOR: take_urgent_at_mark
@@ -152,7 +154,7 @@ fn take_urgent_at_mark(
     loop {
         match recv_urgent(conn) {
             Ok(byte) => {
-                print_urgent(out, byte);
+                print_urgent(out, byte)?;
                 *taken = true;
                 return Ok(());
             }
@@ -205,11 +207,11 @@ fn sigurg(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
             (handler.fd(), PollFlags::POLLIN),
         ])?;
         for notice in handler.take() {
-            out.line("SIGURG received");
+            out.line("SIGURG received")?;
             match notice {
-                Notice::Byte(byte) => print_urgent(out, byte),
+                Notice::Byte(byte) => print_urgent(out, byte)?,
                 Notice::Failed(e) => {
-                    out.line(format_args!("recv(MSG_OOB) in the handler failed: {e}"))
+                    out.line(format_args!("recv(MSG_OOB) in the handler failed: {e}"))?
                 }
                 Notice::Signal => {}
             }
@@ -263,7 +265,7 @@ fn select_loop(conn: &Socket, pace: &mut Pace<'_>, out: Out, fixed: bool) -> Res
         if except_set.contains(conn.as_fd()) {
             let byte =
                 recv_urgent(conn).map_err(|e| Error::runtime(format!("recv(MSG_OOB): {e}")))?;
-            print_urgent(out, byte);
+            print_urgent(out, byte)?;
             just_read_oob = true;
         }
         if read_set.contains(conn.as_fd()) {
@@ -285,7 +287,7 @@ fn atmark(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
     loop {
         pace.wait_one(conn, PollFlags::POLLIN)?;
         if sockatmark(conn).context("sockatmark")? {
-            out.line("at OOB mark");
+            out.line("at OOB mark")?;
         }
         if read_normal(conn, out)? == Read::Eof {
             return Ok(());
@@ -295,51 +297,86 @@ fn atmark(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
 // ANCHOR_END: atmark
 
 // ANCHOR: flow_control
+/// How long a live flow-control receiver waits for the urgent notice before
+/// it starts reading anyway. TCP's urgent pointer is a 16-bit offset, so a
+/// sender with more than 64 KiB queued ahead of its urgent byte cannot
+/// announce it at all until the receiver has read some of that data: a
+/// receiver that only waits would wait for ever.
+pub const NOTICE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A receive buffer of 4096 bytes and no reading: the sender's window
 /// closes. SIGURG still arrives, carried by a window probe, but the byte
-/// itself is stuck behind the data; only draining lets it through.
+/// itself is stuck behind the data; only draining lets it through. Then
+/// every mark is checked on the way, so no later urgent byte is lost.
 fn flow_control(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
     set_owner(conn).context("fcntl(F_SETOWN, getpid())")?;
     let handler = SigurgHandler::install(conn, false)?;
     // An announcement that came before F_SETOWN raised no signal: ask first.
     let mut first_try = recv_urgent(conn);
+    let mut noticed = true;
     if matches!(first_try, Err(UrgentError::NonePending)) {
-        let ready = pace.wait(&[
+        let fds = [
             (handler.fd(), PollFlags::POLLIN),
             (conn.as_fd(), sockref::peer::POLLRDHUP),
-        ])?;
-        let _ = handler.take(); // window probes may repeat the signal: one line says it
-        out.line(if ready[0].is_empty() {
-            "the sender finished without SIGURG"
-        } else {
-            "SIGURG received"
-        });
-        first_try = recv_urgent(conn);
+        ];
+        match pace.wait_at_most(&fds, NOTICE_PATIENCE)? {
+            Some(ready) => {
+                let _ = handler.take(); // window probes may repeat the signal: one line says it
+                out.line(if ready[0].is_empty() {
+                    "the sender finished without SIGURG"
+                } else {
+                    "SIGURG received"
+                })?;
+                first_try = recv_urgent(conn);
+            }
+            None => {
+                noticed = false;
+                out.line(format_args!(
+                    "no SIGURG within {} s: the urgent byte may be more than 64 KiB behind \
+                     (the urgent pointer is 16 bits); reading normal data meanwhile",
+                    NOTICE_PATIENCE.as_secs()
+                ))?;
+            }
+        }
     } else {
-        out.line("urgent data was announced before F_SETOWN: no SIGURG");
+        out.line("urgent data was announced before F_SETOWN: no SIGURG")?;
     }
-    match first_try {
-        Ok(byte) => print_urgent(out, byte),
-        Err(e) => out.line(format_args!("recv(MSG_OOB) failed: {e}")),
+    if noticed {
+        match first_try {
+            Ok(byte) => print_urgent(out, byte)?,
+            Err(e) => out.line(format_args!("recv(MSG_OOB) failed: {e}"))?,
+        }
+        let pri = wait_urgent(conn, Some(std::time::Duration::ZERO)).context("poll(POLLPRI)")?;
+        out.line(format_args!(
+            "poll reports POLLPRI: {}",
+            if pri { "yes" } else { "no" }
+        ))?;
     }
-    let pri = wait_urgent(conn, Some(std::time::Duration::ZERO)).context("poll(POLLPRI)")?;
-    out.line(format_args!(
-        "poll reports POLLPRI: {}",
-        if pri { "yes" } else { "no" }
-    ));
 
-    let (mut before, mut after) = (0usize, 0usize);
-    let (mut reached_mark, mut taken) = (false, false);
+    // Normal data since the last mark; whether a mark was reached; whether
+    // the urgent byte at the current mark was taken.
+    let (mut since_mark, mut any_mark, mut taken) = (0usize, false, false);
     let mut buf = [0u8; BUF_SIZE];
+    let mut waited = false;
     loop {
-        pace.wait_one(conn, PollFlags::POLLIN | PollFlags::POLLPRI)?;
-        if !reached_mark && sockatmark(conn).context("sockatmark")? {
-            reached_mark = true;
+        // The mark before every read, and before every wait: a read that
+        // stopped at the mark leaves nothing readable (the urgent byte is
+        // out of band), so a wait would wait past it; and a mark that came
+        // with the data just waited for must be seen before that data is
+        // read, or the read steps over the byte.
+        if !taken && sockatmark(conn).context("sockatmark")? {
             out.line(format_args!(
-                "read {before} bytes of normal data up to the mark"
-            ));
+                "read {since_mark} bytes of normal data up to the mark"
+            ))?;
+            (since_mark, any_mark) = (0, true);
             take_urgent_at_mark(conn, pace, &mut taken, out)?;
             continue;
+        }
+        if !std::mem::take(&mut waited) {
+            pace.wait_one(conn, PollFlags::POLLIN | PollFlags::POLLPRI)?;
+            let _ = handler.take(); // later signals: the marks tell the story
+            waited = true;
+            continue; // check the mark again, then read
         }
         let n = match recv_normal(conn, &mut buf, MsgFlags::MSG_DONTWAIT) {
             Err(e)
@@ -352,16 +389,22 @@ fn flow_control(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Erro
             }
             other => other.context("recv")?,
         };
-        match (n, reached_mark) {
-            (0, _) => break,
-            (n, false) => before += n,
-            (n, true) => after += n,
+        if n == 0 {
+            break;
         }
+        since_mark += n;
+        taken = false; // the read moved past the mark
     }
-    out.line(format_args!(
-        "read {after} bytes of normal data after the mark"
-    ));
-    out.line("received EOF");
+    if any_mark {
+        out.line(format_args!(
+            "read {since_mark} bytes of normal data after the mark"
+        ))?;
+    } else {
+        out.line(format_args!(
+            "read {since_mark} bytes of normal data and reached no mark"
+        ))?;
+    }
+    out.line("received EOF")?;
     Ok(())
 }
 // ANCHOR_END: flow_control

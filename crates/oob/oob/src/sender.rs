@@ -11,8 +11,11 @@ use std::time::Duration;
 use socket2::Socket;
 use sockref::{Context, Error, Out};
 
-use crate::receiver::Strategy;
-use crate::urgent::{send_normal, send_urgent};
+use crate::urgent::{send_normal, send_urgent, text};
+
+/// The send buffer of the flow-control sender: room for every byte of the
+/// scenario while the receiver's window stays closed.
+pub const FLOW_CONTROL_SNDBUF: usize = 256 * 1024;
 
 /// A named sending program of the chapter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,23 +102,12 @@ impl Scenario {
     }
     // ANCHOR_END: bursts
 
-    /// The receiving strategy that shows this scenario best: the default
-    /// receiver of its self-demo.
-    pub fn partner(self) -> Strategy {
-        match self {
-            Scenario::Classic | Scenario::TwoUrgent => Strategy::Plain,
-            Scenario::Paced => Strategy::Sigurg,
-            Scenario::Mark => Strategy::Atmark,
-            Scenario::FlowControl => Strategy::FlowControl,
-        }
-    }
-
     /// Options the sending socket needs: for flow control, a send buffer
     /// that holds every byte while the receiver's window is closed.
     pub fn prepare(self, sock: &Socket) -> Result<(), Error> {
         if self == Scenario::FlowControl {
-            sock.set_send_buffer_size(256 * 1024)
-                .context("setsockopt(SO_SNDBUF, 262144)")?;
+            sock.set_send_buffer_size(FLOW_CONTROL_SNDBUF)
+                .context(format!("setsockopt(SO_SNDBUF, {FLOW_CONTROL_SNDBUF})"))?;
         }
         Ok(())
     }
@@ -173,7 +165,7 @@ impl Sender {
                         "wrote {} bytes of normal data '{}'",
                         data.len(),
                         text(data)
-                    ));
+                    ))?;
                 }
                 Urgent(data) => {
                     let n = send_urgent(sock, data).context("send(MSG_OOB)")?;
@@ -184,12 +176,12 @@ impl Sender {
                         )));
                     }
                     self.out
-                        .line(format_args!("wrote {n} bytes of oob data '{}'", text(data)));
+                        .line(format_args!("wrote {n} bytes of oob data '{}'", text(data)))?;
                 }
                 Fill(n) => {
                     send_all(sock, &vec![b'x'; n])?;
                     self.out
-                        .line(format_args!("wrote {n} bytes of normal data"));
+                        .line(format_args!("wrote {n} bytes of normal data"))?;
                 }
             }
             self.bytes_sent += write_len(write) as u64;
@@ -197,7 +189,7 @@ impl Sender {
         self.next_burst += 1;
         if self.next_burst == bursts.len() {
             self.sock = None; // close(fd)
-            self.out.line("closed the connection");
+            self.out.line("closed the connection")?;
         }
         Ok(true)
     }
@@ -232,9 +224,4 @@ fn send_all(sock: &impl AsFd, mut data: &[u8]) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// Data as the transcripts quote it.
-pub fn text(data: &[u8]) -> String {
-    String::from_utf8_lossy(data).into_owned()
 }

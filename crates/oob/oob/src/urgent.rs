@@ -157,7 +157,9 @@ pub fn set_owner_thread(sock: &impl AsFd) -> io::Result<()> {
     sockref::ffi::set_owner_thread(sock.as_fd(), nix::unistd::gettid().as_raw())
 }
 
-/// `fcntl(fd, F_GETOWN)`: the owner's pid, 0 for none.
+/// `fcntl(fd, F_GETOWN)`: the owner's pid, 0 for none. For tests (the
+/// `testing` feature).
+#[cfg(feature = "testing")]
 pub fn owner(sock: &impl AsFd) -> io::Result<libc::pid_t> {
     sockref::ffi::owner(sock.as_fd())
 }
@@ -170,6 +172,8 @@ pub fn wait_urgent(sock: &impl AsFd, timeout: Option<Duration>) -> io::Result<bo
 }
 
 /// The poll events of `sock` right now (POLLIN, POLLPRI, POLLRDHUP, ...).
+/// For tests (the `testing` feature).
+#[cfg(feature = "testing")]
 pub fn poll_now(sock: &impl AsFd) -> io::Result<PollFlags> {
     let all = PollFlags::POLLIN | PollFlags::POLLPRI | sockref::peer::POLLRDHUP;
     Ok(sockref::peer::poll_one(
@@ -180,6 +184,13 @@ pub fn poll_now(sock: &impl AsFd) -> io::Result<PollFlags> {
 }
 
 /// `ioctl(fd, FIONREAD)`: on TCP, the bytes before the mark; at the mark, 0.
+/// For tests (the `testing` feature).
+#[cfg(feature = "testing")]
 pub fn unread_bytes(sock: &impl AsFd) -> io::Result<usize> {
     sockref::ffi::unread_bytes(sock.as_fd())
+}
+
+/// Data as the transcripts quote it.
+pub fn text(data: &[u8]) -> String {
+    String::from_utf8_lossy(data).into_owned()
 }

@@ -124,9 +124,7 @@ static void close_ends_with_the_last_copy(void)
 
 int main(int argc, char *argv[])
 {
-    handle_help(argc, argv);
-    if (argc > 1)
-        usage_error(argv[1][0] == '-' ? "invalid option '%s'" : "unexpected argument \"%s\"", argv[1]);
+    no_arguments(argc, argv);
     stream_merges_writes();
     seqpacket_keeps_boundaries();
     datagrams_are_whole_or_truncated();

@@ -14,20 +14,19 @@
 //! needs SCTP).
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::os::fd::AsRawFd;
 use std::process::ExitCode;
 
 use nix::sys::socket::MsgFlags;
 use socket2::{Domain, Socket, Type};
-use sockref::{Context, Error, lexopt};
+use sockref::{Context, Error};
 
 const USAGE: &str = "sockets";
 
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
-        if let Some(arg) = lexopt::Parser::from_env().next()? {
-            return Err(arg.unexpected().into());
-        }
+        sockref::cli::no_arguments()?;
         stream_merges_writes()?;
         seqpacket_keeps_boundaries()?;
         datagrams_are_whole_or_truncated()?;
@@ -56,7 +55,7 @@ fn stream_merges_writes() -> Result<(), Error> {
     a.send(b"hello").context("send")?;
     a.send(b"world").context("send")?;
     let (text, n) = recv_text(&b, 100, MsgFlags::empty())?;
-    println!("SOCK_STREAM: wrote 'hello' and 'world'; one recv got {n} bytes '{text}'");
+    outln!("SOCK_STREAM: wrote 'hello' and 'world'; one recv got {n} bytes '{text}'")?;
     Ok(())
 }
 // ANCHOR_END: stream
@@ -68,9 +67,9 @@ fn seqpacket_keeps_boundaries() -> Result<(), Error> {
     a.send(b"world").context("send")?;
     let (first, n1) = recv_text(&b, 100, MsgFlags::empty())?;
     let (second, n2) = recv_text(&b, 100, MsgFlags::empty())?;
-    println!(
+    outln!(
         "SOCK_SEQPACKET: wrote 'hello' and 'world'; recv got {n1} bytes '{first}', then {n2} bytes '{second}'"
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: seqpacket
@@ -84,10 +83,10 @@ fn datagrams_are_whole_or_truncated() -> Result<(), Error> {
     // A 3-byte buffer: the rest of the datagram is discarded. MSG_TRUNC
     // makes recv return the datagram's real length.
     let (cut, real) = recv_text(&b, 3, MsgFlags::MSG_TRUNC)?;
-    println!("SOCK_DGRAM: wrote 'hello' and 'world'; recv got {n1} bytes '{first}'");
-    println!(
+    outln!("SOCK_DGRAM: wrote 'hello' and 'world'; recv got {n1} bytes '{first}'")?;
+    outln!(
         "SOCK_DGRAM: a 3-byte buffer got '{cut}'; MSG_TRUNC says the datagram had {real} bytes"
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: dgram
@@ -103,9 +102,9 @@ fn shutdown_half_closes() -> Result<(), Error> {
     b.send(b"answer")
         .context("send after the peer's shutdown")?;
     let (answer, _) = recv_text(&a, 100, MsgFlags::empty())?;
-    println!(
+    outln!(
         "shutdown(SHUT_WR): the peer read '{q}', then {n} bytes (end of file), and could still answer '{answer}'"
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: shutdown
@@ -124,9 +123,9 @@ fn close_ends_with_the_last_copy() -> Result<(), Error> {
     };
     drop(copy); // close the last copy
     let (_, n) = recv_text(&b, 100, MsgFlags::empty())?;
-    println!(
+    outln!(
         "close: after closing one of two copies the peer saw {first}; after the last, recv returned {n} (end of file)"
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: close

@@ -58,9 +58,7 @@ int main(int argc, char *argv[])
     int fd, other, conn, client;
     char byte;
 
-    handle_help(argc, argv);
-    if (argc > 1)
-        usage_error(argv[1][0] == '-' ? "invalid option '%s'" : "unexpected argument \"%s\"", argv[1]);
+    no_arguments(argc, argv);
 
     /* SO_TYPE */
     fd = tcp();
@@ -178,7 +176,7 @@ int main(int argc, char *argv[])
     else
         snprintf(started, sizeof started, "%s", strerror(errno));
     struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-    poll(&pfd, 1, 5000);
+    poll(&pfd, 1, DEMO_TIMEOUT_MS);
     const char *events = (pfd.revents & POLLERR) ? "POLLERR" : pfd.revents ? "ready" : "nothing";
     int e1 = get_int(fd, SOL_SOCKET, SO_ERROR, "SO_ERROR"), e2 = get_int(fd, SOL_SOCKET, SO_ERROR, "SO_ERROR");
     char first_text[96], second_text[96];

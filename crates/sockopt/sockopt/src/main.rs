@@ -7,6 +7,7 @@
 //! restart that fails without SO_REUSEADDR and works with it.
 #![forbid(unsafe_code)]
 
+use sockref::outln;
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsFd;
@@ -14,15 +15,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use socket2::{Domain, SockAddr, Socket, TcpKeepalive, Type};
-use sockref::{Context, Error, lexopt};
+use sockref::{Context, Error};
 
 const USAGE: &str = "sockopt";
 
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
-        if let Some(arg) = lexopt::Parser::from_env().next()? {
-            return Err(arg.unexpected().into());
-        }
+        sockref::cli::no_arguments()?;
         so_type()?;
         buffers()?;
         reuseaddr_and_time_wait()?;
@@ -55,11 +54,11 @@ fn so_type() -> Result<(), Error> {
             "SOCK_DGRAM"
         }
     };
-    println!(
+    outln!(
         "SO_TYPE (SOL_SOCKET): {} on a TCP socket, {} on a UDP socket (read-only)",
         name(stream.r#type().context("getsockopt(SO_TYPE)")?),
         name(dgram.r#type().context("getsockopt(SO_TYPE)")?)
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: so_type
@@ -73,10 +72,10 @@ fn buffers() -> Result<(), Error> {
         .context("setsockopt(SO_SNDBUF)")?;
     let rcv = sock.recv_buffer_size().context("getsockopt(SO_RCVBUF)")?;
     let snd = sock.send_buffer_size().context("getsockopt(SO_SNDBUF)")?;
-    println!(
+    outln!(
         "SO_RCVBUF (SOL_SOCKET): asked for 65536, getsockopt says {rcv} (Linux doubles it for its bookkeeping)"
-    );
-    println!("SO_SNDBUF (SOL_SOCKET): asked for 65536, getsockopt says {snd}");
+    )?;
+    outln!("SO_SNDBUF (SOL_SOCKET): asked for 65536, getsockopt says {snd}")?;
     Ok(())
 }
 // ANCHOR_END: buffers
@@ -109,16 +108,16 @@ fn reuseaddr_and_time_wait() -> Result<(), Error> {
     drop(client);
     drop(first);
     let plain = tcp()?;
-    println!(
+    outln!(
         "SO_REUSEADDR (SOL_SOCKET): default {}",
         on_off(plain.reuse_address().context("getsockopt(SO_REUSEADDR)")?)
-    );
+    )?;
     match plain.bind(&SockAddr::from(addr)) {
         Err(e) => {
-            println!("  restart without it, while the old connection is closing: bind fails: {e}")
+            outln!("  restart without it, while the old connection is closing: bind fails: {e}")?
         }
         Ok(()) => {
-            println!("  restart without it: bind succeeded (nothing left of the old connection)")
+            outln!("  restart without it: bind succeeded (nothing left of the old connection)")?
         }
     }
     let reuse = tcp()?;
@@ -129,7 +128,7 @@ fn reuseaddr_and_time_wait() -> Result<(), Error> {
         .bind(&SockAddr::from(addr))
         .context(format!("bind to {addr} with SO_REUSEADDR"))?;
     reuse.listen(1).context("listen")?;
-    println!("  restart with it set (it was set on the old server too): bind and listen succeed");
+    outln!("  restart with it set (it was set on the old server too): bind and listen succeed")?;
     Ok(())
 }
 // ANCHOR_END: reuseaddr
@@ -146,20 +145,20 @@ fn keepalive() -> Result<(), Error> {
         sock.tcp_keepalive_retries()
             .context("getsockopt(TCP_KEEPCNT)")?,
     );
-    println!(
+    outln!(
         "SO_KEEPALIVE (SOL_SOCKET): default {}; TCP_KEEPIDLE {} s, TCP_KEEPINTVL {} s, TCP_KEEPCNT {} (IPPROTO_TCP)",
         on_off(before),
         idle.as_secs(),
         interval.as_secs(),
         count
-    );
+    )?;
     let params = TcpKeepalive::new()
         .with_time(Duration::from_secs(10))
         .with_interval(Duration::from_secs(2))
         .with_retries(3);
     sock.set_tcp_keepalive(&params)
         .context("setsockopt(SO_KEEPALIVE and TCP_KEEP*)")?;
-    println!(
+    outln!(
         "  set: SO_KEEPALIVE {}; first probe after {} s idle, then every {} s, {} unanswered probes end the connection",
         on_off(sock.keepalive().context("getsockopt(SO_KEEPALIVE)")?),
         sock.tcp_keepalive_time()
@@ -170,7 +169,7 @@ fn keepalive() -> Result<(), Error> {
             .as_secs(),
         sock.tcp_keepalive_retries()
             .context("getsockopt(TCP_KEEPCNT)")?
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: keepalive
@@ -184,20 +183,18 @@ fn linger_zero_resets() -> Result<(), Error> {
     let conn = Socket::from(conn);
     let linger = conn.linger().context("getsockopt(SO_LINGER)")?;
     let (onoff, secs) = linger.map_or((0, 0), |d| (1, d.as_secs()));
-    println!(
+    outln!(
         "SO_LINGER (SOL_SOCKET): default {{l_onoff {onoff}, l_linger {secs}}}: close returns at once, the kernel sends what is left"
-    );
+    )?;
     conn.set_linger(Some(Duration::ZERO))
         .context("setsockopt(SO_LINGER)")?;
     drop(conn); // close with l_onoff = 1, l_linger = 0: a reset, not a FIN
     let mut buf = [0u8; 1];
     match (&client).read(&mut buf) {
-        Err(e) => println!(
+        Err(e) => outln!(
             "  set to {{l_onoff 1, l_linger 0}}, then close: a reset; the peer's read fails: {e}"
-        ),
-        Ok(n) => {
-            println!("  set to {{l_onoff 1, l_linger 0}}, then close: the peer read {n} bytes")
-        }
+        )?,
+        Ok(n) => outln!("  set to {{l_onoff 1, l_linger 0}}, then close: the peer read {n} bytes")?,
     }
     Ok(())
 }
@@ -208,24 +205,24 @@ fn nodelay_and_oobinline() -> Result<(), Error> {
     let nodelay = sock.tcp_nodelay().context("getsockopt(TCP_NODELAY)")?;
     sock.set_tcp_nodelay(true)
         .context("setsockopt(TCP_NODELAY)")?;
-    println!(
+    outln!(
         "TCP_NODELAY (IPPROTO_TCP): default {}, set {} (small writes leave at once, no Nagle wait)",
         on_off(nodelay),
         on_off(sock.tcp_nodelay().context("getsockopt(TCP_NODELAY)")?)
-    );
+    )?;
     let inline = sock
         .out_of_band_inline()
         .context("getsockopt(SO_OOBINLINE)")?;
     sock.set_out_of_band_inline(true)
         .context("setsockopt(SO_OOBINLINE)")?;
-    println!(
+    outln!(
         "SO_OOBINLINE (SOL_SOCKET): default {}, set {} (urgent bytes stay in the stream; see the out-of-band chapter)",
         on_off(inline),
         on_off(
             sock.out_of_band_inline()
                 .context("getsockopt(SO_OOBINLINE)")?
         )
-    );
+    )?;
     Ok(())
 }
 
@@ -244,11 +241,11 @@ fn so_error_after_a_failed_connect() -> Result<(), Error> {
     let events = wait_writable(&sock)?;
     let first = sock.take_error().context("getsockopt(SO_ERROR)")?;
     let second = sock.take_error().context("getsockopt(SO_ERROR)")?;
-    println!(
+    outln!(
         "SO_ERROR (SOL_SOCKET): a non-blocking connect to a closed port gave {started}; once poll said {events}, SO_ERROR was: {}; read again: {}",
         first.map_or("0".to_string(), |e| e.to_string()),
         second.map_or("0".to_string(), |e| e.to_string())
-    );
+    )?;
     Ok(())
 }
 // ANCHOR_END: so_error
@@ -258,7 +255,7 @@ fn wait_writable(sock: &Socket) -> Result<&'static str, Error> {
     let flags = sockref::peer::poll_one(
         sock.as_fd(),
         sockref::peer::POLLOUT,
-        Some(Duration::from_secs(5)),
+        Some(sockref::peer::DEMO_TIMEOUT),
     )
     .context("poll")?;
     Ok(if flags.contains(sockref::peer::POLLERR) {
@@ -283,10 +280,10 @@ fn option_lengths() -> Result<(), Error> {
             sockref::ffi::getsockopt_bytes(sock.as_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, len)
                 .context(format!("getsockopt(SO_RCVBUF) with a {len}-byte buffer"))?;
         let shown: Vec<String> = bytes[..optlen].iter().map(|b| format!("{b:02x}")).collect();
-        println!(
+        outln!(
             "getsockopt(SO_RCVBUF) with optlen {len}: optlen becomes {optlen}, bytes {}",
             shown.join(" ")
-        );
+        )?;
     }
     Ok(())
 }

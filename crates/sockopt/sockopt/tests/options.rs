@@ -1,10 +1,7 @@
-//! The sockopt tour's claims, checked line by line on the running kernel,
-//! and the one rule of SO_REUSEADDR the tour states without showing.
+//! The sockopt tour's claims, checked line by line on the running kernel.
+//! The one rule of SO_REUSEADDR the tour states without showing is in
+//! tests/reuseaddr.rs, alone in its binary.
 
-use std::io::Read;
-use std::net::{SocketAddr, TcpStream};
-
-use socket2::{Domain, SockAddr, Socket, Type};
 use sockref::testing::{assert_usage_error, stdout_of};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sockopt");
@@ -30,47 +27,6 @@ fn every_option_behaves_as_the_tour_says() {
     for line in expect {
         assert!(out.lines().any(|l| l == line), "missing: {line}\n{out}");
     }
-}
-
-fn server(reuse: bool) -> Socket {
-    let s = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    s.set_reuse_address(reuse).unwrap();
-    s.bind(&SockAddr::from(SocketAddr::from(([127, 0, 0, 1], 0))))
-        .unwrap();
-    s.listen(1).unwrap();
-    s
-}
-
-/// Closes a connection server side first and returns the port, which the
-/// old connection still holds while it closes.
-fn close_server_first(listener: Socket) -> SocketAddr {
-    let addr = listener.local_addr().unwrap().as_socket().unwrap();
-    let client = TcpStream::connect(addr).unwrap();
-    let (conn, _) = listener.accept().unwrap();
-    drop(conn);
-    let mut end = [0u8; 1];
-    assert_eq!((&client).read(&mut end).unwrap(), 0);
-    drop(client);
-    drop(listener);
-    addr
-}
-
-#[test]
-fn on_linux_so_reuseaddr_must_be_on_the_old_socket_too() {
-    let bind_with_reuse = |addr: SocketAddr| {
-        let s = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-        s.set_reuse_address(true).unwrap();
-        s.bind(&SockAddr::from(addr))
-    };
-    let addr = close_server_first(server(false));
-    let err = bind_with_reuse(addr).unwrap_err();
-    assert_eq!(
-        err.raw_os_error(),
-        Some(libc::EADDRINUSE),
-        "old server without SO_REUSEADDR"
-    );
-    let addr = close_server_first(server(true));
-    bind_with_reuse(addr).expect("old server with SO_REUSEADDR");
 }
 
 #[test]
