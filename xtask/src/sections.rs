@@ -538,6 +538,54 @@ pub static SECTIONS: &[Section] = &[
             },
         ],
     },
+    Section {
+        name: "heartbeat",
+        packages: &["heartbeat", "hb-client", "hb-server"],
+        chapter: "heartbeat.md",
+        shared: &[
+            "crates/heartbeat/heartbeat/src/lib.rs",
+            "crates/heartbeat/heartbeat/src/demo.rs",
+            "crates/heartbeat/heartbeat/c/heartbeat.h",
+        ],
+        programs: &[
+            Program {
+                package: "hb-client",
+                bin: "hb-client",
+                source: "crates/heartbeat/hb-client/src/main.rs",
+                c_twin: "crates/heartbeat/hb-client/c/hb-client.c",
+                connects: Some(&["--nsec", "0.05", "--nprobes", "2"]),
+                cases: &[
+                    case("default", &[]),
+                    parity("bad-nsec", &["--nsec", "x"]),
+                    parity("bad-nprobes", &["--nprobes", "0"]),
+                    parity("count-in-demo", &["--count", "3"]),
+                    parity("one-probe-demo", &["--nprobes", "1"]),
+                    parity("bad-option", &["--frob"]),
+                    parity("bad-address", &["127.0.0.300", "80"]),
+                ],
+            },
+            Program {
+                package: "hb-server",
+                bin: "hb-server",
+                source: "crates/heartbeat/hb-server/src/main.rs",
+                c_twin: "crates/heartbeat/hb-server/c/hb-server.c",
+                connects: None,
+                cases: &[
+                    case("default", &[]),
+                    parity("bad-nsec", &["--nsec", "0"]),
+                    parity("count-is-client-only", &["--count", "3"]),
+                    parity("three-arguments", &["a", "b", "c"]),
+                ],
+            },
+        ],
+        interop: &[Interop {
+            name: "five probes",
+            receiver: "hb-server",
+            receiver_args: &["--nsec", "0.1", "--nprobes", "3"],
+            sender: "hb-client",
+            sender_args: &["--count", "5", "--nsec", "0.1", "--nprobes", "3"],
+        }],
+    },
 ];
 
 /// The section named `name`, for `--section`.
