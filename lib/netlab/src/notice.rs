@@ -51,6 +51,9 @@ pub struct Report {
     /// Normal bytes the sender managed to queue (less than the backlog
     /// when an idle receiver closed the window).
     pub queued: usize,
+    /// The sender's `send(MSG_OOB)` itself failed with EAGAIN: the send
+    /// buffer was full behind a shut window.
+    pub urgent_refused: bool,
     /// TcpExt counters of the receiver's namespace that moved.
     pub counters: Vec<(String, u64)>,
 }
@@ -255,7 +258,13 @@ fn receive(
     r.pollpri = rel(pollpri_at);
     r.urgent = rel(urgent_at);
     r.marker = rel(marker_at);
-    r.queued = queued;
+    // usize::MAX - n: n bytes queued and the urgent send itself refused.
+    r.urgent_refused = queued > usize::MAX / 2;
+    r.queued = if r.urgent_refused {
+        usize::MAX - queued
+    } else {
+        queued
+    };
     r.counters = crate::counters::delta(&before, &crate::counters::tcp_ext());
     Ok(r)
 }

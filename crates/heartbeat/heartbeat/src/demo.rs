@@ -88,6 +88,7 @@ pub fn self_demo(role: Role, config: Config, exe: &std::path::Path) -> Result<()
         }
     );
     let mut hb = Heartbeat::new(sock, role, config)?;
+    // ANCHOR: script
     let mut phase = Phase::Healthy(0);
     let missed_line = |m: u32| match role {
         Role::Client => format!("probe unanswered ({m} of {})", config.nprobes),
@@ -140,6 +141,7 @@ pub fn self_demo(role: Role, config: Config, exe: &std::path::Path) -> Result<()
             _ => {}
         }
     }
+    // ANCHOR_END: script
 }
 
 /// The child of the self-demo: connects to `addr` and runs `role` quietly

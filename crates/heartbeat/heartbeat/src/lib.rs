@@ -180,6 +180,7 @@ impl Heartbeat {
         &self.sock
     }
 
+    // ANCHOR: step
     /// Waits for the next step. Every wait ends by the next tick, so this
     /// returns within one period at most.
     pub fn step(&mut self) -> Result<Step, Error> {
@@ -207,6 +208,8 @@ impl Heartbeat {
             }
         }
     }
+
+    // ANCHOR_END: step
 
     /// `recv(MSG_OOB)`: a byte from the peer, if one is there.
     fn take_urgent(&mut self) -> Result<Option<Step>, Error> {
