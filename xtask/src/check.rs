@@ -110,6 +110,12 @@ pub static STAGES: &[Stage] = &[
         run: generated,
     },
     Stage {
+        name: "lab",
+        checks: "two network namespaces on a shaped veth link: SIGURG arrives before the urgent byte (skipped, with the reason, without the privilege to make namespaces)",
+        scope: Scope::WholeRun,
+        run: lab,
+    },
+    Stage {
         name: "bench",
         checks: "each benchmark runs once; the performance figures are what their committed summary renders to",
         scope: Scope::WholeRun,
@@ -376,6 +382,24 @@ fn recorded(g: &mut Grader<'_>, stage: &'static str) {
 fn generated(g: &mut Grader<'_>, stage: &'static str) {
     for (file, result) in crate::codegen::check_all(g.ws) {
         g.record(stage, None, file, result, 0.0);
+    }
+}
+
+fn lab(g: &mut Grader<'_>, stage: &'static str) {
+    let t = Instant::now();
+    for (name, result) in crate::lab::checks(g.ws) {
+        let seconds = t.elapsed().as_secs_f64();
+        match result {
+            Err(why) if why.starts_with("skip: ") => g.checks.push(Check {
+                stage,
+                section: None,
+                name,
+                outcome: Outcome::Skip,
+                detail: why.trim_start_matches("skip: ").to_string(),
+                seconds,
+            }),
+            other => g.record(stage, None, name, other, seconds),
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod book;
 mod browser;
 mod check;
 mod codegen;
+mod lab;
 mod normalize;
 mod programs;
 mod report;
@@ -63,6 +64,8 @@ enum Command {
     BookTest,
     /// Run the criterion benches and regenerate the performance figures.
     Bench,
+    /// Two hosts in network namespaces: print the urgent-notice-ahead table.
+    Lab,
 }
 
 fn main() -> ExitCode {
@@ -111,6 +114,7 @@ fn run(command: Command) -> Result<(), Error> {
         }
         Command::BookTest => browser::book_test_command(&ws),
         Command::Bench => bench::bench(&ws),
+        Command::Lab => lab::lab(&ws),
     }
 }
 
