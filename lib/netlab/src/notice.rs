@@ -109,7 +109,7 @@ pub fn run_in(lab: &Lab, case: Case) -> Result<Report, Error> {
                 }
             };
             let _ = port_tx.send(listener.local_addr().map_err(|e| e.to_string()));
-            let sock = sockref::peer::accept_within(&listener, Duration::from_secs(5))?;
+            let (sock, _) = sockref::peer::accept_within(&listener, Duration::from_secs(5))?;
             receive(sock, case, ready_tx, t0_rx)
         });
         let sender = s.spawn(move || -> Result<(), Error> {

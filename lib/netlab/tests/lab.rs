@@ -88,7 +88,7 @@ fn transfer(lab: &Lab, bytes: usize, wait: Duration) -> Result<Duration, String>
             lab.enter(Side::B).map_err(|e| e.to_string())?;
             let l = TcpListener::bind((server, 0)).map_err(|e| e.to_string())?;
             tx.send(l.local_addr().map_err(|e| e.to_string())?).unwrap();
-            let mut c = sockref::peer::accept_within(&l, wait).map_err(|e| e.to_string())?;
+            let (mut c, _) = sockref::peer::accept_within(&l, wait).map_err(|e| e.to_string())?;
             c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
             let start = Instant::now();
             let mut buf = vec![0u8; bytes];

@@ -71,7 +71,7 @@ pub fn self_demo(role: Role, config: Config, exe: &std::path::Path) -> Result<()
         .spawn()
         .context(format!("start {}", exe.display()))?;
     let peer = Peer { child };
-    let sock = sockref::peer::accept_within(&listener, sockref::peer::DEMO_TIMEOUT)?;
+    let (sock, _) = sockref::peer::accept_within(&listener, sockref::peer::DEMO_TIMEOUT)?;
     let (me, other) = match role {
         Role::Client => ("client", "server"),
         Role::Server => ("server", "client"),
