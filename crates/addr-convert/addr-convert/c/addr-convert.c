@@ -39,7 +39,6 @@ static void textbook_example(void)
 }
 /* ANCHOR_END: textbook */
 
-/* ANCHOR: ipv6 */
 static void ipv6_example(void)
 {
     const char *text = "2001:db8::8:800:200c:417a";
@@ -56,14 +55,12 @@ static void ipv6_example(void)
     inet_ntop(AF_INET6, &addr, back, sizeof back);
     printf("\ninet_ntop:\naddr = %s\n", back);
 }
-/* ANCHOR_END: ipv6 */
 
 static void row(const char *parser, const char *verdict)
 {
     printf("  %-26s%s\n", parser, verdict);
 }
 
-/* ANCHOR: compare */
 /* getaddrinfo with AI_NUMERICHOST parses the text or fails with EAI_NONAME;
  * it never sends a DNS query. It alone understands scope ids. */
 static void numeric_getaddrinfo(const char *text)
@@ -103,7 +100,6 @@ static void compare_parsers(const char *text)
         inet_aton(text, &old) ? inet_ntop(AF_INET, &old, out, sizeof out) : "rejected");
     numeric_getaddrinfo(text);
 }
-/* ANCHOR_END: compare */
 
 int main(int argc, char *argv[])
 {

@@ -69,7 +69,6 @@ fn textbook_example() -> Result<(), Error> {
 }
 // ANCHOR_END: textbook
 
-// ANCHOR: ipv6
 fn ipv6_example() -> Result<(), Error> {
     let text = "2001:db8::8:800:200c:417a";
     let net =
@@ -89,7 +88,6 @@ fn ipv6_example() -> Result<(), Error> {
     )?;
     Ok(())
 }
-// ANCHOR_END: ipv6
 
 // ANCHOR: compare
 /// One input, every parser's verdict, and the text each prints back.

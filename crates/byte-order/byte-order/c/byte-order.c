@@ -27,7 +27,6 @@ static void hex_bytes(const void *p, size_t n, char *out)
         out += sprintf(out, i ? "_%02x" : "%02x", b[i]);
 }
 
-/* ANCHOR: host_order */
 static void print_host_order(void)
 {
     uint16_t one = 1;
@@ -39,7 +38,6 @@ static void print_host_order(void)
     printf("host byte order: %s (the u16 1 is stored as %s)\n",
            bytes[0] == 1 ? "little-endian" : "big-endian", text);
 }
-/* ANCHOR_END: host_order */
 
 /* Network order by definition: most significant byte first. */
 static uint64_t portable_be(uint64_t x, int nbytes)

@@ -194,7 +194,6 @@ int main(int argc, char *argv[])
     if (npositional != 2)
         usage_error("expected IP PORT, or no argument for the self-demo");
     socklen_t len = parse_endpoint(positional[0], positional[1], 0, &addr);
-    /* ANCHOR: client */
     int attempts;
     int fd = connect_retry(SOCK_STREAM, (struct sockaddr *)&addr, len, &p, NULL, &attempts);
     if (fd < 0) {
@@ -205,6 +204,5 @@ int main(int argc, char *argv[])
     }
     outf("connected to %s\n", endpoint_text(&addr));
     copy_to_stdout(fd);
-    /* ANCHOR_END: client */
     return 0;
 }

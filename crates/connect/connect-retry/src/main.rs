@@ -44,7 +44,6 @@ fn report(addr: SocketAddr, attempt: &Attempt<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-// ANCHOR: client
 /// The ruptime-like client: connect (retrying), then copy what the server
 /// sends until it closes the connection.
 fn client(addr: SocketAddr, policy: &Policy) -> Result<(), Error> {
@@ -61,7 +60,6 @@ fn client(addr: SocketAddr, policy: &Policy) -> Result<(), Error> {
     outln!("connected to {addr}")?;
     copy_to_stdout(sock)
 }
-// ANCHOR_END: client
 
 fn copy_to_stdout(sock: Socket) -> Result<(), Error> {
     let mut stream = std::net::TcpStream::from(sock);

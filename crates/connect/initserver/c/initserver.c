@@ -14,7 +14,6 @@ static int positive(const char *text, const char *what)
     return (int)n;
 }
 
-/* ANCHOR: self_demo */
 /* With no argument: a stream server and two clients, then a datagram server
  * and one client, in one thread. */
 static void self_demo(void)
@@ -73,7 +72,6 @@ static void self_demo(void)
     close(client);
     close(server);
 }
-/* ANCHOR_END: self_demo */
 
 int main(int argc, char *argv[])
 {
@@ -120,7 +118,6 @@ int main(int argc, char *argv[])
     else
         usage_error("expected IP PORT, or nothing for 127.0.0.1 and any free port");
 
-    /* ANCHOR: serve */
     if ((fd = initserver(type, (struct sockaddr *)&addr, len, qlen)) < 0)
         call_failed("%s", initserver_failed);
     len = sizeof addr;
@@ -136,7 +133,6 @@ int main(int argc, char *argv[])
             serve_stream_client(fd, served, clients, "");
     }
     outf("served %d client(s); exiting\n", served);
-    /* ANCHOR_END: serve */
     close(fd);
     return 0;
 }

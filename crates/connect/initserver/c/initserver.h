@@ -70,7 +70,6 @@ static void client_failed(int client, const char *peer, const char *call)
     fprintf(stderr, "client %d (%s): %s: %s (os error %d)\n", client, peer, call, strerror(saved), saved);
 }
 
-/* ANCHOR: serve_stream */
 /* Accepts one connection, names the peer (the address accept filled in:
  * getpeername fails with ENOTCONN once the client has reset), sends the
  * status line and closes. A failed client costs one line on stderr; the
@@ -94,7 +93,6 @@ static void serve_stream_client(int listener, int client, int clients, const cha
         client_failed(client, endpoint_text(&peer), "send");
     close(conn);
 }
-/* ANCHOR_END: serve_stream */
 
 __attribute__((unused))
 static void serve_dgram_client(int fd, int client, int clients, const char *tag)

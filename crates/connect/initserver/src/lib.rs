@@ -137,7 +137,6 @@ pub fn client_failed(client: usize, peer: &str, call: &str, error: &io::Error) {
     eprintln!("client {client} ({peer}): {call}: {error}");
 }
 
-// ANCHOR: serve_dgram
 /// Receives one datagram, names its sender (from `recvfrom`), and answers
 /// with the status line (`sendto`); a reply that cannot be sent is that
 /// client's failure, logged like a stream client's.
@@ -161,4 +160,3 @@ pub fn serve_dgram_client(
     }
     Ok(())
 }
-// ANCHOR_END: serve_dgram

@@ -33,7 +33,6 @@ fn main() -> ExitCode {
     })
 }
 
-// ANCHOR: self_demo
 /// With no argument: a stream server on 127.0.0.1 and two clients, then a
 /// datagram server and one client, in one thread. The clients' connections
 /// complete in the listen backlog before the server accepts them.
@@ -80,9 +79,7 @@ fn self_demo() -> Result<(), Error> {
     outln!("served 1 client(s); exiting")?;
     Ok(())
 }
-// ANCHOR_END: self_demo
 
-// ANCHOR: serve
 fn serve(addr: SocketAddr, ty: Type, clients: Option<usize>, qlen: i32) -> Result<(), Error> {
     let sock = initserver(ty, addr, qlen)?;
     let bound = local_addr(&sock)?;
@@ -104,7 +101,6 @@ fn serve(addr: SocketAddr, ty: Type, clients: Option<usize>, qlen: i32) -> Resul
     outln!("served {served} client(s); exiting")?;
     Ok(())
 }
-// ANCHOR_END: serve
 
 struct Args {
     addr: SocketAddr,

@@ -34,7 +34,6 @@ int main(int argc, char *argv[])
     no_arguments(argc, argv);
     anylen = parse_endpoint("127.0.0.1", "0", 1, &any);
 
-    /* ANCHOR: sendto */
     int server = bind_loopback(&server_addr), client = bind_loopback(&client_addr);
     if (sendto(client, "ping", 4, 0, (struct sockaddr *)&server_addr, sizeof(struct sockaddr_in)) < 0)
         call_failed("sendto %s", endpoint_text(&server_addr));
@@ -53,9 +52,7 @@ int main(int argc, char *argv[])
     printf("client: recvfrom got %zd bytes '%s' from %s\n", n, buf, endpoint_text(&from));
     close(server);
     close(client);
-    /* ANCHOR_END: sendto */
 
-    /* ANCHOR: connected */
     int gone = bind_loopback(&nobody);
     close(gone);        /* a port where nobody listens */
     int unconnected = bind_loopback(&scratch);
@@ -78,6 +75,5 @@ int main(int argc, char *argv[])
         printf("connected: recv got %zd bytes\n", n);
     close(unconnected);
     close(connected);
-    /* ANCHOR_END: connected */
     return 0;
 }

@@ -30,7 +30,6 @@ fn bind_loopback() -> Result<UdpSocket, Error> {
     Ok(s)
 }
 
-// ANCHOR: sendto
 fn sendto_recvfrom() -> Result<(), Error> {
     let server = bind_loopback()?;
     let client = bind_loopback()?;
@@ -58,7 +57,6 @@ fn sendto_recvfrom() -> Result<(), Error> {
     )?;
     Ok(())
 }
-// ANCHOR_END: sendto
 
 // ANCHOR: connected
 fn connected_datagrams() -> Result<(), Error> {

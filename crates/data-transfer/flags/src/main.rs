@@ -71,7 +71,6 @@ fn stream_flags() -> Result<(), Error> {
 }
 // ANCHOR_END: stream_flags
 
-// ANCHOR: truncation
 fn datagram_truncation() -> Result<(), Error> {
     let rx = UdpSocket::bind("127.0.0.1:0").context("bind to 127.0.0.1 port 0")?;
     let tx = UdpSocket::bind("127.0.0.1:0").context("bind to 127.0.0.1 port 0")?;
@@ -88,4 +87,3 @@ fn datagram_truncation() -> Result<(), Error> {
     )?;
     Ok(())
 }
-// ANCHOR_END: truncation

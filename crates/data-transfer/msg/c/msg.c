@@ -35,7 +35,6 @@ int main(int argc, char *argv[])
 
     no_arguments(argc, argv);
 
-    /* ANCHOR: scatter */
     pair(sv);
     struct iovec out[3] = { { "head|", 5 }, { "body|", 5 }, { "tail", 4 } };
     struct msghdr msg = { .msg_iov = out, .msg_iovlen = 3 };
@@ -52,7 +51,6 @@ int main(int argc, char *argv[])
     printf("recvmsg scattered %zd bytes into buffers of 7 and 20: '%s' and '%s'\n", got, first, second);
     close(sv[0]);
     close(sv[1]);
-    /* ANCHOR_END: scatter */
 
     /* ANCHOR: rights */
     pair(sv);
@@ -88,7 +86,6 @@ int main(int argc, char *argv[])
     close(sv[1]);
     /* ANCHOR_END: rights */
 
-    /* ANCHOR: ctrunc */
     pair(sv);
     if (pipe(pipefd) < 0)
         call_failed("pipe");
@@ -103,6 +100,5 @@ int main(int argc, char *argv[])
     close(pipefd[1]);
     close(sv[0]);
     close(sv[1]);
-    /* ANCHOR_END: ctrunc */
     return 0;
 }

@@ -34,7 +34,6 @@ fn nix_err(call: &str) -> impl FnOnce(nix::errno::Errno) -> Error + '_ {
     move |e| Error::runtime(format!("{call}: {}", std::io::Error::from(e)))
 }
 
-// ANCHOR: scatter
 fn scatter_gather() -> Result<(), Error> {
     let (a, b) = pair()?;
     let out = [
@@ -58,7 +57,6 @@ fn scatter_gather() -> Result<(), Error> {
     )?;
     Ok(())
 }
-// ANCHOR_END: scatter
 
 // ANCHOR: rights
 /// `sendmsg` of one byte with `fd` attached as SCM_RIGHTS.
@@ -116,7 +114,6 @@ fn owned(raw: std::os::fd::RawFd) -> OwnedFd {
     unsafe { OwnedFd::from_raw_fd(raw) }
 }
 
-// ANCHOR: ctrunc
 fn control_truncated() -> Result<(), Error> {
     let (a, b) = pair()?;
     let (pipe_read, _pipe_write) = nix::unistd::pipe().map_err(nix_err("pipe"))?;
@@ -136,4 +133,3 @@ fn control_truncated() -> Result<(), Error> {
     )?;
     Ok(())
 }
-// ANCHOR_END: ctrunc

@@ -32,7 +32,6 @@ int main(int argc, char *argv[])
     fcntl(rx, F_SETFL, fcntl(rx, F_GETFL) | O_NONBLOCK);
     memset(data, 'd', sizeof data);
 
-    /* ANCHOR: partial */
     ssize_t first = send(tx, data, TOTAL, 0);
     if (first < 0)
         call_failed("send");
@@ -66,7 +65,6 @@ int main(int argc, char *argv[])
             call_failed("recv");
     }
     printf("the loop sent all %ld bytes; the receiver got %ld\n", sent, received);
-    /* ANCHOR_END: partial */
     close(tx);
     close(rx);
     return 0;

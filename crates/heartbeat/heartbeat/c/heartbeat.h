@@ -64,7 +64,6 @@ static void hb_arm(struct heartbeat *hb, double first)
         call_failed("timerfd_settime");
 }
 
-/* ANCHOR: hb_init */
 static void hb_init(struct heartbeat *hb, int sock, enum hb_role role, double nsec, unsigned nprobes)
 {
     sigset_t mask;
@@ -87,7 +86,6 @@ static void hb_init(struct heartbeat *hb, int sock, enum hb_role role, double ns
         call_failed("timerfd_create");
     hb_arm(hb, nsec);
 }
-/* ANCHOR_END: hb_init */
 
 static void hb_send_urgent(struct heartbeat *hb, unsigned char byte)
 {
@@ -259,7 +257,6 @@ static void hb_signal(pid_t pid, int sig, const char *name)
         call_failed("kill(%d, %s)", (int)pid, name);
 }
 
-/* ANCHOR: self_demo */
 static void hb_self_demo(enum hb_role role, double nsec, unsigned nprobes)
 {
     struct sockaddr_storage addr;
@@ -356,6 +353,5 @@ static void hb_self_demo(enum hb_role role, double nsec, unsigned nprobes)
         }
     }
 }
-/* ANCHOR_END: self_demo */
 
 #endif /* HEARTBEAT_H */

@@ -14,7 +14,6 @@ static const struct flag flags[] = {
 };
 #define NFLAGS ((int)(sizeof flags / sizeof flags[0]))
 
-/* ANCHOR: lookup */
 static int lookup(const struct sockaddr_storage *ss, socklen_t len, int f)
 {
     char host[NI_MAXHOST], service[NI_MAXSERV], call[600];
@@ -35,7 +34,6 @@ static int lookup(const struct sockaddr_storage *ss, socklen_t len, int f)
     printf("%s:\nhost: %s\nservice: %s\n", call, host, service);
     return 0;
 }
-/* ANCHOR_END: lookup */
 
 int main(int argc, char *argv[])
 {

@@ -16,7 +16,6 @@ static const char *h_error_text(int code)
     }
 }
 
-/* ANCHOR: print_host */
 static void print_host(const struct hostent *h)
 {
     char text[INET6_ADDRSTRLEN];
@@ -29,9 +28,7 @@ static void print_host(const struct hostent *h)
         printf("address: %s\n", inet_ntop(h->h_addrtype, *addr, text, sizeof text));
     printf("\n");
 }
-/* ANCHOR_END: print_host */
 
-/* ANCHOR: modern_lookup */
 static int modern_lookup(const char *name)
 {
     struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_CANONNAME };
@@ -54,7 +51,6 @@ static int modern_lookup(const char *name)
     freeaddrinfo(list);
     return 0;
 }
-/* ANCHOR_END: modern_lookup */
 
 int main(int argc, char *argv[])
 {

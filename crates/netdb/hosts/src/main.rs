@@ -43,7 +43,6 @@ fn main() -> ExitCode {
     })
 }
 
-// ANCHOR: print_host
 fn print_host(h: &Host) -> Result<(), Error> {
     outln!("host name: {}", h.name)?;
     for alias in &h.aliases {
@@ -56,7 +55,6 @@ fn print_host(h: &Host) -> Result<(), Error> {
     outln!()?;
     Ok(())
 }
-// ANCHOR_END: print_host
 
 // ANCHOR: modern_lookup
 /// The same question through getaddrinfo: both families, and no static

@@ -5,7 +5,6 @@
 #include "sockref.h"
 #include "lookup.h"
 
-/* ANCHOR: print_protocol */
 static void print_protocol(const struct protoent *p)
 {
     printf("proto name: %s\n", p->p_name);
@@ -13,7 +12,6 @@ static void print_protocol(const struct protoent *p)
         printf("alias name: %s\n", *alias);
     printf("proto number: %d\n\n", p->p_proto);
 }
-/* ANCHOR_END: print_protocol */
 
 int main(int argc, char *argv[])
 {

@@ -41,7 +41,6 @@ fn main() -> ExitCode {
                     )));
                 }
             }
-            // ANCHOR: lookup
             Some(text) => match sockref::cli::whole_number(&text)
                 .and_then(|n| u16::try_from(n).ok())
                 .ok_or(())
@@ -63,7 +62,6 @@ fn main() -> ExitCode {
                     }
                 },
             },
-            // ANCHOR_END: lookup
         }
         Ok(())
     })

@@ -172,7 +172,6 @@ static void send_all(int fd, const char *data, size_t len)
     }
 }
 
-/* ANCHOR: send_burst */
 /* Sends the next burst; after the last one, closes the connection.
  * Returns 0 once there is nothing left to send. */
 static int send_burst(struct sender *s)
@@ -213,7 +212,6 @@ static int send_burst(struct sender *s)
     }
     return 1;
 }
-/* ANCHOR_END: send_burst */
 
 /* ------------------------------------------------------------------ pace */
 
@@ -408,7 +406,6 @@ static int at_mark(int fd)
     return r;
 }
 
-/* ANCHOR: take_urgent_at_mark */
 /* Before a normal read: at the mark with the urgent byte unread, read it now
  * with MSG_OOB, or a normal read would step over it and drop it. */
 static void take_urgent_at_mark(int fd, struct pace *p, int *taken, const char *tag)
@@ -436,7 +433,6 @@ static void take_urgent_at_mark(int fd, struct pace *p, int *taken, const char *
             urgent_failed("recv(MSG_OOB)", errno, oob_inline(fd));
     }
 }
-/* ANCHOR_END: take_urgent_at_mark */
 
 /* ANCHOR: plain */
 static void strategy_plain(int fd, struct pace *p, const char *tag)

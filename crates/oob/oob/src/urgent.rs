@@ -86,7 +86,6 @@ impl UrgentError {
     }
 }
 
-// ANCHOR: send_urgent
 /// `send(fd, data, len, MSG_OOB)`. Only the last byte of `data` becomes
 /// urgent; the bytes before it are normal data.
 pub fn send_urgent(sock: &impl AsFd, data: &[u8]) -> io::Result<usize> {
@@ -97,9 +96,7 @@ pub fn send_urgent(sock: &impl AsFd, data: &[u8]) -> io::Result<usize> {
         MsgFlags::MSG_OOB | MsgFlags::MSG_NOSIGNAL,
     )?)
 }
-// ANCHOR_END: send_urgent
 
-// ANCHOR: recv_urgent
 /// `recv(fd, &byte, 1, MSG_OOB)`: the urgent byte, out of the normal stream.
 pub fn recv_urgent(sock: &impl AsFd) -> Result<u8, UrgentError> {
     let mut byte = [0u8; 1];
@@ -112,7 +109,6 @@ pub fn recv_urgent(sock: &impl AsFd) -> Result<u8, UrgentError> {
         }
     }
 }
-// ANCHOR_END: recv_urgent
 
 /// `recv(fd, buf, len, flags)` for normal data: the bytes read, 0 at EOF.
 pub fn recv_normal(sock: &impl AsFd, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {

@@ -28,7 +28,6 @@ static void send_text(int fd, const char *text)
         call_failed("send");
 }
 
-/* ANCHOR: stream */
 static void stream_merges_writes(void)
 {
     int sv[2];
@@ -41,7 +40,6 @@ static void stream_merges_writes(void)
     close(sv[0]);
     close(sv[1]);
 }
-/* ANCHOR_END: stream */
 
 static void seqpacket_keeps_boundaries(void)
 {
@@ -76,7 +74,6 @@ static void datagrams_are_whole_or_truncated(void)
 }
 /* ANCHOR_END: dgram */
 
-/* ANCHOR: shutdown */
 static void shutdown_half_closes(void)
 {
     int sv[2];
@@ -95,7 +92,6 @@ static void shutdown_half_closes(void)
     close(sv[0]);
     close(sv[1]);
 }
-/* ANCHOR_END: shutdown */
 
 /* ANCHOR: close */
 static void close_ends_with_the_last_copy(void)

@@ -60,7 +60,6 @@ fn stream_merges_writes() -> Result<(), Error> {
 }
 // ANCHOR_END: stream
 
-// ANCHOR: seqpacket
 fn seqpacket_keeps_boundaries() -> Result<(), Error> {
     let (a, b) = pair(Type::SEQPACKET, "SOCK_SEQPACKET")?;
     a.send(b"hello").context("send")?;
@@ -72,7 +71,6 @@ fn seqpacket_keeps_boundaries() -> Result<(), Error> {
     )?;
     Ok(())
 }
-// ANCHOR_END: seqpacket
 
 // ANCHOR: dgram
 fn datagrams_are_whole_or_truncated() -> Result<(), Error> {

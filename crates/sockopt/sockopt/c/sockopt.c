@@ -69,7 +69,6 @@ int main(int argc, char *argv[])
     close(other);
     close(fd);
 
-    /* ANCHOR: buffers */
     fd = tcp();
     set_int(fd, SOL_SOCKET, SO_RCVBUF, 65536, "SO_RCVBUF");
     set_int(fd, SOL_SOCKET, SO_SNDBUF, 65536, "SO_SNDBUF");
@@ -77,7 +76,6 @@ int main(int argc, char *argv[])
            get_int(fd, SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF"));
     printf("SO_SNDBUF (SOL_SOCKET): asked for 65536, getsockopt says %d\n", get_int(fd, SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF"));
     close(fd);
-    /* ANCHOR_END: buffers */
 
     /* SO_REUSEADDR and TIME_WAIT: the server closes first. The old server
      * sets SO_REUSEADDR too: on Linux both sockets need it. */
@@ -165,7 +163,6 @@ int main(int argc, char *argv[])
            inline_set, get_int(fd, SOL_SOCKET, SO_OOBINLINE, "SO_OOBINLINE"));
     close(fd);
 
-    /* ANCHOR: so_error */
     listener = loopback_listener(&addr, &len);
     close(listener);    /* a port that was free a moment ago */
     fd = tcp();
@@ -191,9 +188,7 @@ int main(int argc, char *argv[])
     printf("SO_ERROR (SOL_SOCKET): a non-blocking connect to a closed port gave %s; once poll said %s, SO_ERROR was: %s; "
            "read again: %s\n", started, events, first_text, second_text);
     close(fd);
-    /* ANCHOR_END: so_error */
 
-    /* ANCHOR: lengths */
     fd = tcp();
     set_int(fd, SOL_SOCKET, SO_RCVBUF, 65536, "SO_RCVBUF");
     const socklen_t sizes[] = { 2, 4, 16 };
@@ -208,6 +203,5 @@ int main(int argc, char *argv[])
         printf("\n");
     }
     close(fd);
-    /* ANCHOR_END: lengths */
     return 0;
 }

@@ -42,7 +42,6 @@ fn on_off(b: bool) -> u8 {
     u8::from(b)
 }
 
-// ANCHOR: so_type
 fn so_type() -> Result<(), Error> {
     let stream = tcp()?;
     let dgram =
@@ -61,7 +60,6 @@ fn so_type() -> Result<(), Error> {
     )?;
     Ok(())
 }
-// ANCHOR_END: so_type
 
 // ANCHOR: buffers
 fn buffers() -> Result<(), Error> {
@@ -174,7 +172,6 @@ fn keepalive() -> Result<(), Error> {
 }
 // ANCHOR_END: keepalive
 
-// ANCHOR: linger
 fn linger_zero_resets() -> Result<(), Error> {
     let listener = TcpListener::bind("127.0.0.1:0").context("bind to 127.0.0.1 port 0")?;
     let addr = listener.local_addr().context("getsockname")?;
@@ -198,7 +195,6 @@ fn linger_zero_resets() -> Result<(), Error> {
     }
     Ok(())
 }
-// ANCHOR_END: linger
 
 fn nodelay_and_oobinline() -> Result<(), Error> {
     let sock = tcp()?;
