@@ -276,7 +276,8 @@ impl Run<'_> {
         checks
     }
 
-    async fn page(&self, client: &Client, chapter: &Path, page: &str) -> Result<(), String> {
+    /// Loads `page` (a path below the book's root) at the desktop width.
+    async fn open(&self, client: &Client, page: &str) -> Result<(), String> {
         let wd = |e: fantoccini::error::CmdError| format!("webdriver: {e}");
         client
             .set_window_size(DESKTOP.0, DESKTOP.1)
@@ -285,7 +286,12 @@ impl Run<'_> {
         client
             .goto(&format!("{}/{page}", self.base))
             .await
-            .map_err(wd)?;
+            .map_err(wd)
+    }
+
+    async fn page(&self, client: &Client, chapter: &Path, page: &str) -> Result<(), String> {
+        let wd = |e: fantoccini::error::CmdError| format!("webdriver: {e}");
+        self.open(client, page).await?;
         let errors = console_errors(&client.issue_cmd(BrowserLog).await.map_err(wd)?);
         if !errors.is_empty() {
             return Err(format!("console errors:\n{}", errors.join("\n")));
@@ -406,14 +412,8 @@ impl Run<'_> {
         static FOUND: LazyLock<Regex> =
             LazyLock::new(|| Regex::new(r"(\d+) search results? for").expect("valid pattern"));
         let wd = |e: fantoccini::error::CmdError| format!("webdriver: {e}");
-        client
-            .set_window_size(DESKTOP.0, DESKTOP.1)
-            .await
-            .map_err(wd)?;
-        client
-            .goto(&format!("{}/index.html?search={term}", self.base))
-            .await
-            .map_err(wd)?;
+        self.open(client, &format!("index.html?search={term}"))
+            .await?;
         // The search index loads after the page: wait for the results
         // header to say how many it found, within a bound.
         let header = client
