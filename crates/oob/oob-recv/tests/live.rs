@@ -192,3 +192,48 @@ fn flow_control_does_not_hang_when_the_urgent_byte_is_beyond_64_kib() {
     urgent_byte_beyond_64_kib(Path::new(BIN));
     urgent_byte_beyond_64_kib(&twin());
 }
+
+/// With `--wait-eof`, a peer whose urgent byte comes only after the
+/// receiver has started waiting for the notice. The receiver once waited
+/// for the end of the stream on its SIGURG pipe instead of the socket, so
+/// it ran into its timeout although the peer had long finished.
+fn notice_after_accept_with_wait_eof(program: &Path) {
+    let run = Run::start(
+        program,
+        &["--strategy", "flow-control", "--wait-eof", "--timeout", "5"],
+    );
+    let mut peer = TcpStream::connect(run.addr).unwrap();
+    // Until the receiver sleeps in poll: its first recv(MSG_OOB) is done.
+    let pid = run.child.id();
+    let asleep = (0..2000).any(|_| {
+        let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+        let polling = wchan.contains("poll");
+        if !polling {
+            std::thread::yield_now();
+        }
+        polling
+    });
+    assert!(asleep, "{} never waited in poll", program.display());
+    let start = std::time::Instant::now();
+    peer.write_all(b"late").unwrap();
+    send_urgent(&peer, b"u").unwrap();
+    drop(peer);
+    let (lines, stderr, code) = run.finish();
+    assert_eq!(code, Some(0), "{}: {stderr} {lines:?}", program.display());
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{} took {:?}: it waited for its timeout",
+        program.display(),
+        start.elapsed()
+    );
+    assert!(
+        lines.contains(&"got 1 bytes of oob data 'u'".to_string()),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn wait_eof_waits_on_the_connection_not_the_signal_pipe() {
+    notice_after_accept_with_wait_eof(Path::new(BIN));
+    notice_after_accept_with_wait_eof(&twin());
+}

@@ -572,12 +572,13 @@ static void strategy_flow_control(int fd, struct pace *p, const char *tag)
     /* An announcement that came before F_SETOWN raised no signal: ask first. */
     n = recv(fd, &byte, 1, MSG_OOB);
     if (n < 0 && errno == EINVAL) {
-        struct pollfd fds[2] = { { .fd = sigurg_pipe[0], .events = POLLIN }, { .fd = fd, .events = POLLRDHUP } };
+        /* The connection first: with --wait-eof, the pace waits on fds[0]. */
+        struct pollfd fds[2] = { { .fd = fd, .events = POLLRDHUP }, { .fd = sigurg_pipe[0], .events = POLLIN } };
         if (pace_wait_at_most(p, fds, 2, NOTICE_PATIENCE_MS)) {
             while (read(sigurg_pipe[0], record, 2) == 2) {
                 /* window probes may repeat the signal: one line says it */
             }
-            say(tag, fds[0].revents ? "SIGURG received" : "the sender finished without SIGURG");
+            say(tag, fds[1].revents ? "SIGURG received" : "the sender finished without SIGURG");
             n = recv(fd, &byte, 1, MSG_OOB);
         } else {
             noticed = 0;

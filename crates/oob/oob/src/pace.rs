@@ -46,7 +46,8 @@ impl Pace<'_> {
     /// Called just before the receiver blocks waiting for any of `fds`.
     /// Live, it returns at once (after the end of the stream with
     /// `wait_eof`, the first time). Lockstep, it lets the sender send
-    /// bursts until one of `fds` is ready or the sender is done.
+    /// bursts until one of `fds` is ready or the sender is done. The
+    /// connection is `fds[0]`: that is where `wait_eof` waits for the end.
     pub fn before_block(&mut self, fds: &[(BorrowedFd<'_>, PollFlags)]) -> Result<(), Error> {
         match self {
             Pace::Live { wait_eof, timeout } => {

@@ -315,14 +315,15 @@ fn flow_control(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Erro
     let mut first_try = recv_urgent(conn);
     let mut noticed = true;
     if matches!(first_try, Err(UrgentError::NonePending)) {
+        // The connection first: with --wait-eof, Pace waits on fds[0].
         let fds = [
-            (handler.fd(), PollFlags::POLLIN),
             (conn.as_fd(), sockref::peer::POLLRDHUP),
+            (handler.fd(), PollFlags::POLLIN),
         ];
         match pace.wait_at_most(&fds, NOTICE_PATIENCE)? {
             Some(ready) => {
                 let _ = handler.take(); // window probes may repeat the signal: one line says it
-                out.line(if ready[0].is_empty() {
+                out.line(if ready[1].is_empty() {
                     "the sender finished without SIGURG"
                 } else {
                     "SIGURG received"
