@@ -104,6 +104,12 @@ pub static STAGES: &[Stage] = &[
         run: recorded,
     },
     Stage {
+        name: "stress",
+        checks: "a quick subset of `cargo xtask stress`: hostile command lines in Rust and C, hostile peers against every receiving strategy, hostile clients against the server",
+        scope: Scope::WholeRun,
+        run: stress,
+    },
+    Stage {
         name: "generated",
         checks: "the generated blocks of README.md and the book match the manifests, the stage table and the command list",
         scope: Scope::Workspace,
@@ -385,22 +391,12 @@ fn generated(g: &mut Grader<'_>, stage: &'static str) {
     }
 }
 
+fn stress(g: &mut Grader<'_>, stage: &'static str) {
+    g.outcomes(stage, crate::stress::cases(g.ws, true, &|_| ()));
+}
+
 fn lab(g: &mut Grader<'_>, stage: &'static str) {
-    let t = Instant::now();
-    for (name, result) in crate::lab::checks(g.ws) {
-        let seconds = t.elapsed().as_secs_f64();
-        match result {
-            Err(why) if why.starts_with("skip: ") => g.checks.push(Check {
-                stage,
-                section: None,
-                name,
-                outcome: Outcome::Skip,
-                detail: why.trim_start_matches("skip: ").to_string(),
-                seconds,
-            }),
-            other => g.record(stage, None, name, other, seconds),
-        }
-    }
+    g.outcomes(stage, crate::lab::checks(g.ws));
 }
 
 fn bench(g: &mut Grader<'_>, stage: &'static str) {
@@ -520,6 +516,23 @@ fn coverage(g: &mut Grader<'_>, stage: &'static str) {
 }
 
 impl Grader<'_> {
+    /// Records checks whose error text starting "skip: " means skipped.
+    fn outcomes(&mut self, stage: &'static str, results: Vec<(String, Result<(), String>)>) {
+        for (name, result) in results {
+            match result {
+                Err(why) if why.starts_with("skip: ") => self.checks.push(Check {
+                    stage,
+                    section: None,
+                    name,
+                    outcome: Outcome::Skip,
+                    detail: why.trim_start_matches("skip: ").to_string(),
+                    seconds: 0.0,
+                }),
+                other => self.record(stage, None, name, other, 0.0),
+            }
+        }
+    }
+
     /// Chapters that belong to no section (the introduction, ...).
     fn check_other_chapters(&mut self, stage: &'static str) {
         let chapters = match book::chapters(self.ws) {

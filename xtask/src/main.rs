@@ -13,6 +13,7 @@ mod normalize;
 mod programs;
 mod report;
 mod sections;
+mod stress;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -66,6 +67,13 @@ enum Command {
     Bench,
     /// Two hosts in network namespaces: print the urgent-notice-ahead table.
     Lab,
+    /// Hostile command lines, peers and clients against every program and
+    /// twin, and the test suite run repeatedly (a few minutes).
+    Stress {
+        /// Only the subset check-all runs.
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -115,6 +123,7 @@ fn run(command: Command) -> Result<(), Error> {
         Command::BookTest => browser::book_test_command(&ws),
         Command::Bench => bench::bench(&ws),
         Command::Lab => lab::lab(&ws),
+        Command::Stress { quick } => stress::stress(&ws, quick),
     }
 }
 
