@@ -34,6 +34,7 @@ fn bind_loopback() -> Result<UdpSocket, Error> {
 
 // ANCHOR: sendto
 fn sendto_recvfrom() -> Result<(), Error> {
+    // exercise: datagrams/sendto
     let server = bind_loopback()?;
     let client = bind_loopback()?;
     let (to, me) = (
@@ -59,6 +60,7 @@ fn sendto_recvfrom() -> Result<(), Error> {
         String::from_utf8_lossy(&buf[..n])
     );
     Ok(())
+    // end exercise
 }
 // ANCHOR_END: sendto
 

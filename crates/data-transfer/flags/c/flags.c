@@ -48,6 +48,7 @@ int main(int argc, char *argv[])
         usage_error(argv[1][0] == '-' ? "invalid option '%s'" : "unexpected argument \"%s\"", argv[1]);
 
     /* ANCHOR: stream_flags */
+    /* exercise: flags/stream */
     tcp_pair(&tx, &rx);
     printf("MSG_DONTWAIT on an empty socket: %s\n", show(rx, 100, MSG_DONTWAIT));
     if (send(tx, "hello", 5, 0) < 0)
@@ -65,6 +66,7 @@ int main(int argc, char *argv[])
     printf("recv after the peer's shutdown: %s, and again: %s\n", first, show(rx, 100, 0));
     close(tx);
     close(rx);
+    /* end exercise */
     /* ANCHOR_END: stream_flags */
 
     /* UDP truncation */

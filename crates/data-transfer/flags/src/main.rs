@@ -40,6 +40,7 @@ fn show(fd: &impl AsRawFd, size: usize, flags: MsgFlags) -> String {
 
 // ANCHOR: stream_flags
 fn stream_flags() -> Result<(), Error> {
+    // exercise: flags/stream
     let (tx, rx) = connected_pair(Family::Ipv4, |_| Ok(()))?;
     println!(
         "MSG_DONTWAIT on an empty socket: {}",
@@ -69,6 +70,7 @@ fn stream_flags() -> Result<(), Error> {
         show(&rx, 100, MsgFlags::empty())
     );
     Ok(())
+    // end exercise
 }
 // ANCHOR_END: stream_flags
 

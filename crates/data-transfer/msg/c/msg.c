@@ -38,6 +38,7 @@ int main(int argc, char *argv[])
         usage_error(argv[1][0] == '-' ? "invalid option '%s'" : "unexpected argument \"%s\"", argv[1]);
 
     /* ANCHOR: scatter */
+    /* exercise: msg/scatter */
     pair(sv);
     struct iovec out[3] = { { "head|", 5 }, { "body|", 5 }, { "tail", 4 } };
     struct msghdr msg = { .msg_iov = out, .msg_iovlen = 3 };
@@ -54,6 +55,7 @@ int main(int argc, char *argv[])
     printf("recvmsg scattered %zd bytes into buffers of 7 and 20: '%s' and '%s'\n", got, first, second);
     close(sv[0]);
     close(sv[1]);
+    /* end exercise */
     /* ANCHOR_END: scatter */
 
     /* ANCHOR: rights */

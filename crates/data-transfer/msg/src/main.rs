@@ -37,6 +37,7 @@ fn nix_err(call: &str) -> impl FnOnce(nix::errno::Errno) -> Error + '_ {
 
 // ANCHOR: scatter
 fn scatter_gather() -> Result<(), Error> {
+    // exercise: msg/scatter
     let (a, b) = pair()?;
     let out = [
         IoSlice::new(b"head|"),
@@ -58,6 +59,7 @@ fn scatter_gather() -> Result<(), Error> {
         String::from_utf8_lossy(&second[..rest])
     );
     Ok(())
+    // end exercise
 }
 // ANCHOR_END: scatter
 

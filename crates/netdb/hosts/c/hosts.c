@@ -19,6 +19,7 @@ static const char *h_error_text(int code)
 /* ANCHOR: print_host */
 static void print_host(const struct hostent *h)
 {
+    /* exercise: hosts/print */
     char text[INET6_ADDRSTRLEN];
 
     printf("host name: %s\n", h->h_name);
@@ -28,6 +29,7 @@ static void print_host(const struct hostent *h)
     for (char **addr = h->h_addr_list; *addr != NULL; addr++)
         printf("address: %s\n", inet_ntop(h->h_addrtype, *addr, text, sizeof text));
     printf("\n");
+    /* end exercise */
 }
 /* ANCHOR_END: print_host */
 

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
 
 // ANCHOR: print_host
 fn print_host(h: &Host) {
+    // exercise: hosts/print
     println!("host name: {}", h.name);
     for alias in &h.aliases {
         println!("alias name: {alias}");
@@ -50,6 +51,7 @@ fn print_host(h: &Host) {
         println!("address: {}", netdb::ntop(*addr));
     }
     println!();
+    // end exercise
 }
 // ANCHOR_END: print_host
 

@@ -46,6 +46,7 @@ fn main() -> ExitCode {
 
 // ANCHOR: print_network
 fn print_network(n: &Network) {
+    // exercise: networks/print
     println!("net name: {}", n.name);
     for alias in &n.aliases {
         println!("alias name: {alias}");
@@ -57,5 +58,6 @@ fn print_network(n: &Network) {
         n.net
     );
     println!();
+    // end exercise
 }
 // ANCHOR_END: print_network

@@ -48,11 +48,13 @@ fn main() -> ExitCode {
 
 // ANCHOR: print_protocol
 fn print_protocol(p: &Protocol) {
+    // exercise: protocols/print
     println!("proto name: {}", p.name);
     for alias in &p.aliases {
         println!("alias name: {alias}");
     }
     println!("proto number: {}", p.number);
     println!();
+    // end exercise
 }
 // ANCHOR_END: print_protocol

@@ -57,6 +57,7 @@ fn main() -> ExitCode {
 
 // ANCHOR: print_service
 fn print_service(s: &Service) {
+    // exercise: services/ntohs
     println!("servent name: {}", s.name);
     for alias in &s.aliases {
         println!("alias name: {alias}");
@@ -65,6 +66,7 @@ fn print_service(s: &Service) {
     println!("port number: {} (s_port as stored: {})", s.port, s.raw_port);
     println!("proto to use: {}", s.proto);
     println!();
+    // end exercise
 }
 // ANCHOR_END: print_service
 

@@ -436,6 +436,7 @@ static void strategy_plain(int fd, struct pace *p, const char *tag)
 /* ANCHOR: sigurg */
 static void strategy_sigurg(int fd, struct pace *p, const char *tag)
 {
+    /* exercise: oob-recv/sigurg */
     /* The handler reads urgent bytes as they are announced; the loop still
      * checks the mark, for a byte announced before F_SETOWN or not yet
      * arrived when the handler ran. */
@@ -468,12 +469,14 @@ static void strategy_sigurg(int fd, struct pace *p, const char *tag)
         case READ_NOTHING: break;
         }
     }
+    /* end exercise */
 }
 /* ANCHOR_END: sigurg */
 
 /* ANCHOR: select_loop */
 static void strategy_select(int fd, struct pace *p, const char *tag, int fixed)
 {
+    /* exercise: oob-recv/select */
     int just_read_oob = 0;
     for (;;) {
         int watch_exceptions = !(fixed && just_read_oob);
@@ -519,12 +522,14 @@ static void strategy_select(int fd, struct pace *p, const char *tag, int fixed)
             }
         }
     }
+    /* end exercise */
 }
 /* ANCHOR_END: select_loop */
 
 /* ANCHOR: atmark */
 static void strategy_atmark(int fd, struct pace *p, const char *tag)
 {
+    /* exercise: oob-recv/atmark */
     for (;;) {
         pace_wait_one(p, fd, POLLIN);
         if (at_mark(fd))
@@ -532,6 +537,7 @@ static void strategy_atmark(int fd, struct pace *p, const char *tag)
         if (read_normal(fd, tag) == READ_EOF)
             return;
     }
+    /* end exercise */
 }
 /* ANCHOR_END: atmark */
 
