@@ -53,6 +53,8 @@ pub struct Exercise {
     pub title: String,
     /// The textbook figure or section it builds on ("APUE figure 16.11").
     pub builds_on: String,
+    /// Hints for the student, shown folded away in the chapter.
+    pub hint: String,
     /// Points, all or nothing.
     pub points: u32,
     /// "rust", "c" or both: which sources carry the markers.

@@ -322,3 +322,125 @@ pub fn bodies(text: &str) -> Vec<(String, String)> {
     }
     found
 }
+
+/// The generated part of a chapter's "Exercises": every exercise of the
+/// section, with its task, what a correct solution prints, hints folded
+/// away, and exactly how it is graded, all from the manifest.
+pub fn exercises_block(section: &Section) -> String {
+    let mut out = String::new();
+    for e in &section.exercises {
+        let program = section.programs.iter().find(|p| p.bin == e.program());
+        let langs = match (e.has("rust"), e.has("c")) {
+            (true, true) => "Rust or C",
+            (true, false) => "Rust",
+            _ => "C",
+        };
+        let plural = if e.points == 1 { "" } else { "s" };
+        out.push_str(&format!(
+            "### `{}`: {}\n\nBuilds on {}. {} point{plural}, in {langs}: write the region between `exercise: {}` and `end exercise` in the program `{}`.\n\n",
+            e.id,
+            e.title,
+            e.builds_on,
+            e.points,
+            e.id,
+            e.program()
+        ));
+        // What a correct solution prints: a recorded run, where one is.
+        let recorded = program.and_then(|p| {
+            p.cases
+                .iter()
+                .find(|c| c.recorded && e.cases.contains(&c.name))
+                .map(|c| (p, c))
+        });
+        match recorded {
+            Some((p, c)) => {
+                let only = if e.lines.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (the exercise's lines are those starting {})",
+                        quoted(&e.lines)
+                    )
+                };
+                out.push_str(&format!(
+                    "A correct solution prints what the reference prints{only}:\n\n```text\n{{{{#include {}}}}}\n```\n\n",
+                    p.recorded_path(c)
+                ));
+            }
+            None => {
+                let runs = kit::public_runs(e);
+                let lines: Vec<String> = runs
+                    .iter()
+                    .map(|(_, args)| {
+                        format!("`cargo run -q -p {} -- {}`", e.program(), args.join(" "))
+                    })
+                    .collect();
+                out.push_str(&format!(
+                    "A correct solution prints what the reference prints for {}: the same table the chapter shows above for its own values.\n\n",
+                    lines.join(", ")
+                ));
+            }
+        }
+        out.push_str(&format!(
+            "<details>\n<summary>Hints</summary>\n\n{}\n\n</details>\n\n",
+            e.hint
+        ));
+        out.push_str(
+            "How it is graded (all or nothing in each language; the better language counts):\n\n",
+        );
+        for (case, args) in kit::public_runs(e) {
+            let shown = if args.is_empty() {
+                "no arguments".to_string()
+            } else {
+                format!("`{}`", args.join(" "))
+            };
+            let part = if e.lines.is_empty() {
+                "stdout, stderr and exit status".to_string()
+            } else {
+                format!("the stdout lines starting {}", quoted(&e.lines))
+            };
+            out.push_str(&format!(
+                "- case `{case}` ({shown}): {part} match the reference program's, ports, pids and times masked (in C, less the `std::` lines)\n"
+            ));
+        }
+        for pairing in &e.interop {
+            if let Some(i) = section.interop.iter().find(|i| &i.name == pairing) {
+                let (mine, theirs, other) = if i.receiver == e.program() {
+                    ("receiver", "sender", &i.sender)
+                } else {
+                    ("sender", "receiver", &i.receiver)
+                };
+                out.push_str(&format!(
+                    "- interop `{pairing}`: your program as the {mine}, the reference `{other}` as the {theirs}, over 127.0.0.1; your side's transcript matches the all-reference run\n"
+                ));
+            }
+        }
+        for probe in &e.probes {
+            let text = match probe.as_str() {
+                "refused" => {
+                    "pointed at a port where nothing listens, your client fails as the reference does: one `error: connect to ...: Connection refused` line, exit status 1"
+                }
+                "fresh-socket" => {
+                    "traced with strace against a closed port, your client makes a new socket for every connect attempt"
+                }
+                _ => "a check of the grader's own",
+            };
+            out.push_str(&format!("- probe `{probe}`: {text}\n"));
+        }
+        if !e.hidden.is_empty() {
+            out.push_str(&format!(
+                "- {} hidden run(s), not in the kit: shown only as pass or fail\n",
+                e.hidden.len()
+            ));
+        }
+        out.push_str("- every run in the grader's sandbox, with a time limit\n\n");
+    }
+    out
+}
+
+fn quoted(list: &[String]) -> String {
+    list.iter()
+        .map(|l| format!("`{}`", l.trim_end()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
