@@ -121,6 +121,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
+            if matches!(e, Error::Usage(_)) {
+                eprintln!("usage: see `cargo xtask <command> --help`");
+            }
             ExitCode::from(if matches!(e, Error::Usage(_)) { 2 } else { 1 })
         }
     }

@@ -133,3 +133,84 @@ fn output_past_the_cap_is_cut_and_a_hang_is_killed() {
     assert!(run.timed_out);
     assert!(t.elapsed() < std::time::Duration::from_secs(5));
 }
+
+/// A scratch folder of its own for a sandbox test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("course-sandbox-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn sh(sandbox: &sandbox::Sandbox, script: &str, limits: &sandbox::Limits) -> sandbox::Run {
+    let cmd = sandbox.command("sh", &["-c".into(), script.into()], "", limits, &[]);
+    sandbox::run_capped(cmd, limits).unwrap()
+}
+
+#[test]
+fn the_sandbox_hides_the_repository_and_the_network_and_drops_root() {
+    let dir = scratch("hide");
+    let sandbox = sandbox::Sandbox::new(&dir, grade::uid_for(0));
+    if !sandbox.missing().is_empty() {
+        eprintln!("skipped: {}", sandbox.missing().join("; "));
+        return;
+    }
+    sandbox.hand_over();
+    let key = workspace().root.join("Cargo.toml");
+    let script = format!(
+        "id -u; cat {} >/dev/null 2>&1 && echo READ-THE-KEY; ip -o link | cut -d: -f2; ip route get 198.18.0.1 2>&1; echo hi > /kit/mine && echo wrote-kit; echo x > /etc/x 2>/dev/null && echo WROTE-ETC; true",
+        key.display()
+    );
+    let run = sh(&sandbox, &script, &sandbox::PROGRAM);
+    drop(sandbox);
+    let lines: Vec<&str> = run.stdout.lines().map(str::trim).collect();
+    assert_eq!(lines.first(), Some(&"65534"), "{run:?}");
+    assert!(!run.stdout.contains("READ-THE-KEY"), "{run:?}");
+    assert!(
+        lines.contains(&"lo") && !lines.iter().any(|l| l.starts_with("eth")),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("unreachable"), "{run:?}");
+    assert!(
+        run.stdout.contains("wrote-kit") && dir.join("mine").is_file(),
+        "{run:?}"
+    );
+    assert!(!run.stdout.contains("WROTE-ETC"), "{run:?}");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_fork_bomb_in_the_sandbox_ends_with_its_time_limit_and_leaves_nothing() {
+    let dir = scratch("bomb");
+    let sandbox = sandbox::Sandbox::new(&dir, grade::uid_for(9));
+    if !sandbox.missing().is_empty() {
+        eprintln!("skipped: {}", sandbox.missing().join("; "));
+        return;
+    }
+    let limits = sandbox::Limits {
+        wall: std::time::Duration::from_secs(1),
+        ..sandbox::PROGRAM
+    };
+    let t = std::time::Instant::now();
+    let run = sh(&sandbox, "b() { b | b & }; b; sleep 100", &limits);
+    assert!(run.timed_out, "{run:?}");
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    drop(sandbox);
+    // pid 1 of its namespace is gone, and every process with it.
+    let left = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            use std::os::unix::fs::MetadataExt;
+            e.file_name().to_string_lossy().parse::<u32>().is_ok()
+                && e.metadata().is_ok_and(|m| m.uid() == grade::uid_for(9))
+                && !fs::read_to_string(e.path().join("stat")).is_ok_and(|s| s.contains(") Z "))
+        })
+        .count();
+    assert_eq!(left, 0, "processes of the sandbox uid left running");
+    fs::remove_dir_all(&dir).unwrap();
+}
