@@ -416,7 +416,15 @@ fn cargo_build(sandbox: &Sandbox) -> Result<(Names, Names), String> {
     if let Some(why) = run.abnormal(BUILD.wall) {
         errors.insert("(cargo)".into(), format!("cargo build {why}"));
     } else if run.code != Some(0) && errors.is_empty() {
-        errors.insert("(cargo)".into(), first_lines(&run.stderr, 8));
+        // Cargo's own error (a failed build script, say), from its first
+        // `error` line on.
+        let from = run
+            .stderr
+            .lines()
+            .position(|l| l.trim_start().starts_with("error"))
+            .unwrap_or(0);
+        let rest: Vec<&str> = run.stderr.lines().skip(from).collect();
+        errors.insert("(cargo)".into(), first_lines(&rest.join("\n"), 8));
     }
     Ok((bins, errors))
 }
