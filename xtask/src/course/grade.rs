@@ -1166,7 +1166,10 @@ pub fn print_report(g: &Graded) {
             let result = if l.passed() {
                 "pass".to_string()
             } else {
-                first_lines(&l.reason(), 1)
+                let first = first_lines(&l.reason(), 1);
+                first
+                    .trim_end_matches(" (- reference, + yours):")
+                    .replace('|', "/")
             };
             let points = if l.passed() { e.max } else { 0 };
             println!("| {} | {} | {points}/{} | {result} |", e.id, l.lang, e.max);
