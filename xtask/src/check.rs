@@ -140,6 +140,12 @@ pub static STAGES: &[Stage] = &[
         run: coverage,
     },
     Stage {
+        name: "course",
+        checks: "every declared exercise is marked in its sources and every marker declared; an untouched student kit scores 0 with a reason, the solved kit full marks, and planted wrong solutions (s_port without ntohs, connect_retry reusing its socket, a writen that resends from the start, a receiver that reads past the mark; in Rust and C) each lose exactly their exercise's points",
+        scope: Scope::WholeRun,
+        run: course,
+    },
+    Stage {
         name: "book",
         checks: "mdBook builds the book",
         scope: Scope::WholeRun,
@@ -434,6 +440,25 @@ fn includes(g: &mut Grader<'_>, stage: &'static str) {
     if g.whole {
         g.check_other_chapters(stage);
         g.timed(stage, None, "anchors".into(), book::check_anchors_used);
+    }
+}
+
+/// Course mode graded: markers, and the grader on kits of known scores.
+fn course(g: &mut Grader<'_>, stage: &'static str) {
+    g.timed(stage, None, "exercise markers".into(), |ws| {
+        let regions = crate::course::all_regions(&ws.root)?;
+        let problems = crate::course::check_markers(sections::all(), &regions);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("\n"))
+        }
+    });
+    let t = Instant::now();
+    let checks = crate::course::selftest::quick(g.ws);
+    let each = t.elapsed().as_secs_f64() / checks.len().max(1) as f64;
+    for (name, result) in checks {
+        g.record(stage, None, name, result, each);
     }
 }
 

@@ -31,8 +31,24 @@ const BLOCKS: &[(&str, &str)] = &[
     ("book/src/graders.md", "section-names"),
 ];
 
-fn render(block: &str) -> String {
+/// Every block: the fixed ones, and each section chapter's exercises.
+fn blocks() -> Vec<(String, &'static str)> {
+    let mut all: Vec<(String, &'static str)> =
+        BLOCKS.iter().map(|(f, b)| (f.to_string(), *b)).collect();
+    for s in sections::all().iter().filter(|s| !s.exercises.is_empty()) {
+        all.push((format!("book/src/{}", s.chapter), "exercises"));
+    }
+    all
+}
+
+fn render(file: &str, block: &str) -> String {
     match block {
+        "exercises" => {
+            let section = sections::all()
+                .iter()
+                .find(|s| format!("book/src/{}", s.chapter) == file);
+            section.map_or_else(String::new, crate::course::exercises_block)
+        }
         "sections" => sections_table(sections::all()),
         "stages" => stages_table(),
         "commands" => commands_list(),
@@ -123,10 +139,11 @@ fn replace(text: &str, block: &str, content: &str) -> Result<String, String> {
 
 /// `cargo xtask codegen`: rewrites every block that is stale.
 pub fn write_all(ws: &Workspace) -> Result<(), Error> {
-    for (file, block) in BLOCKS {
+    for (file, block) in blocks() {
+        let file = file.as_str();
         let path = ws.root.join(file);
         let text = fs::read_to_string(&path).map_err(|e| Error::runtime(format!("{file}: {e}")))?;
-        let new = replace(&text, block, &render(block))
+        let new = replace(&text, block, &render(file, block))
             .map_err(|e| Error::runtime(format!("{file} {e}")))?;
         if new != text {
             fs::write(&path, new).map_err(|e| Error::runtime(format!("write {file}: {e}")))?;
@@ -138,13 +155,13 @@ pub fn write_all(ws: &Workspace) -> Result<(), Error> {
 
 /// One check per block: the file holds what the block renders to now.
 pub fn check_all(ws: &Workspace) -> Vec<(String, Result<(), String>)> {
-    BLOCKS
-        .iter()
+    blocks()
+        .into_iter()
         .map(|(file, block)| {
-            let result = fs::read_to_string(ws.root.join(file))
+            let result = fs::read_to_string(ws.root.join(&file))
                 .map_err(|e| e.to_string())
                 .and_then(|text| {
-                    let fresh = replace(&text, block, &render(block))?;
+                    let fresh = replace(&text, block, &render(&file, block))?;
                     if fresh == text {
                         Ok(())
                     } else {

@@ -8,6 +8,7 @@ mod book;
 mod browser;
 mod check;
 mod codegen;
+mod course;
 mod lab;
 mod normalize;
 mod programs;
@@ -74,6 +75,44 @@ enum Command {
         #[arg(long)]
         quick: bool,
     },
+    /// Course mode: write a student's kit of exercises (`course new DIR`)
+    Course {
+        #[command(subcommand)]
+        action: CourseAction,
+    },
+    /// Grade a student's kit, or with --class every kit in a folder
+    Grade {
+        /// The kit to grade (made by `cargo xtask course new`).
+        #[arg(value_name = "DIR", required_unless_present_any = ["class", "self_test"])]
+        dir: Option<PathBuf>,
+        /// Grade every subfolder of DIR as one student's kit.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["dir", "self_test"])]
+        class: Option<PathBuf>,
+        /// Kits graded at once with --class.
+        #[arg(long, default_value_t = 2, requires = "class")]
+        jobs: usize,
+        /// The grader's own slow tests: hostile kits, planted wrong solutions.
+        #[arg(long, conflicts_with = "dir")]
+        self_test: bool,
+    },
+}
+
+/// What `cargo xtask course` does.
+#[derive(Debug, Subcommand)]
+enum CourseAction {
+    /// Write a standalone student kit into DIR.
+    New {
+        dir: PathBuf,
+        /// The kit's language: c, rust or both.
+        #[arg(long, default_value = "both")]
+        lang: String,
+        /// Only these exercises (ids such as services/ntohs).
+        #[arg(long, value_name = "ID", num_args = 1..)]
+        only: Vec<String>,
+        /// The answer key: the reference solutions in place of the stubs.
+        #[arg(long)]
+        solved: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -93,6 +132,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
+            if matches!(e, Error::Usage(_)) {
+                eprintln!("usage: see `cargo xtask <command> --help`");
+            }
             ExitCode::from(if matches!(e, Error::Usage(_)) { 2 } else { 1 })
         }
     }
@@ -124,6 +166,30 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Bench => bench::bench(&ws),
         Command::Lab => lab::lab(&ws),
         Command::Stress { quick } => stress::stress(&ws, quick),
+        Command::Course {
+            action:
+                CourseAction::New {
+                    dir,
+                    lang,
+                    only,
+                    solved,
+                },
+        } => {
+            let spec = course::kit::Spec::new(&lang, &only, solved)?;
+            course::kit::new_kit(&ws, &dir, &spec)
+        }
+        Command::Grade {
+            self_test: true, ..
+        } => course::selftest::self_test(&ws),
+        Command::Grade {
+            class: Some(class),
+            jobs,
+            ..
+        } => course::grade::class_command(&ws, &class, jobs),
+        Command::Grade { dir: Some(dir), .. } => course::grade::grade_command(&ws, &dir),
+        Command::Grade { .. } => Err(Error::usage(
+            "grade needs a kit folder, --class DIR or --self-test",
+        )),
     }
 }
 

@@ -38,6 +38,67 @@ pub struct Section {
     /// Standalone runs of one program against another, Rust and C in every
     /// pairing, that must agree (see `programs::check_interop`).
     pub interop: Vec<Interop>,
+    /// What students write: regions of the programs (see `course`).
+    pub exercises: Vec<Exercise>,
+}
+
+/// One exercise: a marked region of a program (Rust, C or both) that a
+/// student writes, and how the grader checks it (`course::grade`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Exercise {
+    /// `<program>/<name>`: the marker says `exercise: <id>`.
+    pub id: String,
+    /// The task, in one line.
+    pub title: String,
+    /// The textbook figure or section it builds on ("APUE figure 16.11").
+    pub builds_on: String,
+    /// Hints for the student, shown folded away in the chapter.
+    pub hint: String,
+    /// Points, all or nothing.
+    pub points: u32,
+    /// "rust", "c" or both: which sources carry the markers.
+    pub languages: Vec<String>,
+    /// Cases of the program (by name) whose transcripts must match.
+    #[serde(default)]
+    pub cases: Vec<String>,
+    /// Graded runs of its own, shipped in the kit for self-checking.
+    #[serde(default)]
+    pub runs: Vec<ExerciseRun>,
+    /// Graded runs never shipped: shown only as a score.
+    #[serde(default)]
+    pub hidden: Vec<ExerciseRun>,
+    /// Compare only the lines starting with one of these (and the indented
+    /// lines under them), for a program whose run shows several exercises.
+    #[serde(default)]
+    pub lines: Vec<String>,
+    /// Interop pairings of the section, run with the student's program on
+    /// its side and the reference program on the other.
+    #[serde(default)]
+    pub interop: Vec<String>,
+    /// A check of the grader's own (`course::grade::PROBES`).
+    #[serde(default)]
+    pub probes: Vec<String>,
+}
+
+impl Exercise {
+    /// The program whose sources hold the exercise.
+    pub fn program(&self) -> &str {
+        self.id.split('/').next().unwrap_or_default()
+    }
+
+    pub fn has(&self, lang: &str) -> bool {
+        self.languages.iter().any(|l| l == lang)
+    }
+}
+
+/// A run of an exercise: a name and the arguments.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExerciseRun {
+    pub case: String,
+    #[serde(default)]
+    pub args: Vec<String>,
 }
 
 /// A receiver started on a loopback address, port 0, and a sender pointed
@@ -151,6 +212,8 @@ struct Manifest {
     programs: Vec<ProgramEntry>,
     #[serde(default)]
     interop: Vec<Interop>,
+    #[serde(default, rename = "exercise")]
+    exercises: Vec<Exercise>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -269,8 +332,15 @@ pub fn load_section(root: &Path, dir: &Path) -> Result<Section, Vec<String>> {
             ));
         }
     }
+    problems.extend(check_exercises(
+        &manifest_path,
+        &manifest.exercises,
+        &manifest.interop,
+        &programs,
+    ));
     let figures = programs.iter().flat_map(|p| &p.figures);
-    for reference in manifest.textbook.iter().chain(figures) {
+    let builds_on = manifest.exercises.iter().map(|e| &e.builds_on);
+    for reference in manifest.textbook.iter().chain(figures).chain(builds_on) {
         if !is_reference(reference) {
             problems.push(format!(
                 "{manifest_path}: '{reference}' is not a textbook reference (APUE 16.7, UNP 24.2, APUE figure 16.10)"
@@ -297,7 +367,74 @@ pub fn load_section(root: &Path, dir: &Path) -> Result<Section, Vec<String>> {
         shared,
         programs,
         interop: manifest.interop,
+        exercises: manifest.exercises,
     })
+}
+
+/// Each `[[exercise]]` names a program of the section, languages it can
+/// have, and only cases, pairings and probes that exist.
+fn check_exercises(
+    path: &str,
+    exercises: &[Exercise],
+    interop: &[Interop],
+    programs: &[Program],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for e in exercises {
+        let mut bad = |what: String| problems.push(format!("{path}: exercise {}: {what}", e.id));
+        if !seen.insert(e.id.as_str()) {
+            bad("declared twice".into());
+        }
+        let name = e.id.split_once('/').map(|(_, n)| n).unwrap_or_default();
+        let Some(program) = programs.iter().find(|p| p.bin == e.program()) else {
+            bad(format!(
+                "the id must be <program>/<name> with a program of this section, not '{}'",
+                e.program()
+            ));
+            continue;
+        };
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            bad("the name after the '/' must be lowercase letters, digits and '-'".into());
+        }
+        if e.points == 0 {
+            bad("points must be at least 1".into());
+        }
+        if e.languages.is_empty() || e.languages.iter().any(|l| l != "rust" && l != "c") {
+            bad("languages must be \"rust\", \"c\" or both".into());
+        }
+        for case in &e.cases {
+            if !program.cases.iter().any(|c| &c.name == case) {
+                bad(format!("program {} has no case {case}", program.bin));
+            }
+        }
+        for pairing in &e.interop {
+            match interop.iter().find(|i| &i.name == pairing) {
+                None => bad(format!("the section has no interop pairing '{pairing}'")),
+                Some(i) if i.receiver != program.bin && i.sender != program.bin => bad(format!(
+                    "interop pairing '{pairing}' does not involve {}",
+                    program.bin
+                )),
+                Some(_) => {}
+            }
+        }
+        for probe in &e.probes {
+            if !crate::course::PROBES.contains(&probe.as_str()) {
+                bad(format!(
+                    "no probe '{probe}' (probes: {})",
+                    crate::course::PROBES.join(", ")
+                ));
+            }
+        }
+        if e.cases.is_empty() && e.runs.is_empty() && e.interop.is_empty() && e.probes.is_empty() {
+            bad("nothing grades it: give cases, runs, interop or probes".into());
+        }
+    }
+    problems
 }
 
 /// The Cargo packages directly inside `dir`, sorted.

@@ -21,6 +21,7 @@
 /* ANCHOR: textbook */
 static void textbook_example(void)
 {
+    /* exercise: addr-convert/textbook */
     const char *text = "192.168.8.128";
     char back[INET_ADDRSTRLEN];
     struct in_addr addr;
@@ -36,11 +37,13 @@ static void textbook_example(void)
     inet_ntop(AF_INET, &addr, back, sizeof back);
     printf("htonl, then inet_ntop:\n");
     printf("addr = %s\n", back);
+    /* end exercise */
 }
 /* ANCHOR_END: textbook */
 
 static void ipv6_example(void)
 {
+    /* exercise: addr-convert/ipv6 */
     const char *text = "2001:db8::8:800:200c:417a";
     char back[INET6_ADDRSTRLEN];
     struct in6_addr addr;
@@ -54,6 +57,7 @@ static void ipv6_example(void)
         printf("%02x", addr.s6_addr[i]);
     inet_ntop(AF_INET6, &addr, back, sizeof back);
     printf("\ninet_ntop:\naddr = %s\n", back);
+    /* end exercise */
 }
 
 static void row(const char *parser, const char *verdict)
@@ -87,6 +91,7 @@ static void numeric_getaddrinfo(const char *text)
 
 static void compare_parsers(const char *text)
 {
+    /* exercise: addr-convert/compare */
     unsigned char bin[sizeof(struct in6_addr)];
     char out[INET6_ADDRSTRLEN];
     struct in_addr old;
@@ -99,6 +104,7 @@ static void compare_parsers(const char *text)
     row("inet_aton",
         inet_aton(text, &old) ? inet_ntop(AF_INET, &old, out, sizeof out) : "rejected");
     numeric_getaddrinfo(text);
+    /* end exercise */
 }
 
 int main(int argc, char *argv[])

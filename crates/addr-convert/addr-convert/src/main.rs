@@ -48,6 +48,7 @@ fn main() -> ExitCode {
 /// The textbook's program: text to binary, the binary to host order for
 /// printing as a number, then back to text.
 fn textbook_example() -> Result<(), Error> {
+    // exercise: addr-convert/textbook
     let text = "192.168.8.128";
     let net = inet_pton4(text).ok_or_else(|| Error::runtime("inet_pton rejected 192.168.8.128"))?;
     let host_order = u32::from_be_bytes(net); // ntohl(addr.s_addr)
@@ -66,10 +67,12 @@ fn textbook_example() -> Result<(), Error> {
         "std::net::Ipv4Addr agrees: u32::from(addr) = {std_host_order:x}, Display = {std_back}"
     )?;
     Ok(())
+    // end exercise
 }
 // ANCHOR_END: textbook
 
 fn ipv6_example() -> Result<(), Error> {
+    // exercise: addr-convert/ipv6
     let text = "2001:db8::8:800:200c:417a";
     let net =
         inet_pton6(text).ok_or_else(|| Error::runtime(format!("inet_pton rejected {text}")))?;
@@ -87,11 +90,13 @@ fn ipv6_example() -> Result<(), Error> {
         hex(&std_addr.octets())
     )?;
     Ok(())
+    // end exercise
 }
 
 // ANCHOR: compare
 /// One input, every parser's verdict, and the text each prints back.
 fn compare_parsers(text: &str) -> Result<(), Error> {
+    // exercise: addr-convert/compare
     let pton4 = inet_pton4(text);
     let pton6 = inet_pton6(text);
     outln!("input '{text}'")?;
@@ -119,6 +124,7 @@ fn compare_parsers(text: &str) -> Result<(), Error> {
             scoped.map(|a| format!("{}%{}", a.ip(), a.scope_id())),
         )?;
     }
+    // end exercise
     Ok(())
 }
 

@@ -78,6 +78,7 @@ static int check(const char *what, uint64_t got, uint64_t want)
 /* ANCHOR: u32 */
 static int show_u32(uint32_t x)
 {
+    /* exercise: byte-order/htonl */
     uint32_t net = htonl(x);
     uint32_t back = ntohl(net);
     char title[32];
@@ -87,11 +88,13 @@ static int show_u32(uint32_t x)
     snprintf(title, sizeof title, "u32 0x%08" PRIx32, x);
     print_table(title, &x, &net, sizeof x, back, "htonl(x)", "ntohl(n)", "u32");
     return 0;
+    /* end exercise */
 }
 /* ANCHOR_END: u32 */
 
 static int show_u16(uint16_t x)
 {
+    /* exercise: byte-order/htons */
     uint16_t net = htons(x);
     uint16_t back = ntohs(net);
     char title[32];
@@ -101,10 +104,12 @@ static int show_u16(uint16_t x)
     snprintf(title, sizeof title, "u16 0x%04" PRIx16, x);
     print_table(title, &x, &net, sizeof x, back, "htons(x)", "ntohs(n)", "u16");
     return 0;
+    /* end exercise */
 }
 
 static int show_u64(uint64_t x)
 {
+    /* exercise: byte-order/htonll */
     uint64_t net = htobe64(x);
     uint64_t back = be64toh(net);
     char title[32];
@@ -114,6 +119,7 @@ static int show_u64(uint64_t x)
     snprintf(title, sizeof title, "u64 0x%016" PRIx64, x);
     print_table(title, &x, &net, sizeof x, back, "htobe64(x)", "be64toh(n)", "u64");
     return 0;
+    /* end exercise */
 }
 
 static int show(uint64_t n)

@@ -57,6 +57,7 @@ fn print_host_order() -> Result<(), Error> {
 
 // ANCHOR: u32
 fn show_u32(x: u32) -> Result<(), Error> {
+    // exercise: byte-order/htonl
     let net = x.to_be(); // what htonl(x) computes
     let back = u32::from_be(net); // what ntohl(net) computes
     agree("htonl", htonl(x), net)?;
@@ -72,10 +73,12 @@ fn show_u32(x: u32) -> Result<(), Error> {
         rust: "u32",
     })?;
     Ok(())
+    // end exercise
 }
 // ANCHOR_END: u32
 
 fn show_u16(x: u16) -> Result<(), Error> {
+    // exercise: byte-order/htons
     let net = x.to_be(); // what htons(x) computes
     let back = u16::from_be(net); // what ntohs(net) computes
     agree("htons", htons(x), net)?;
@@ -91,9 +94,11 @@ fn show_u16(x: u16) -> Result<(), Error> {
         rust: "u16",
     })?;
     Ok(())
+    // end exercise
 }
 
 fn show_u64(x: u64) -> Result<(), Error> {
+    // exercise: byte-order/htonll
     // glibc has no htonll: <endian.h> offers htobe64 and be64toh instead.
     let net = x.to_be();
     let back = u64::from_be(net);
@@ -108,6 +113,7 @@ fn show_u64(x: u64) -> Result<(), Error> {
         rust: "u64",
     })?;
     Ok(())
+    // end exercise
 }
 
 /// One value, its bytes both ways, and the C and Rust spellings side by side.

@@ -57,6 +57,7 @@ typedef void (*on_failure_fn)(int number);
 static int connect_retry(int type, const struct sockaddr *addr, socklen_t alen, const struct policy *p,
                          on_failure_fn on_failure, int *attempts)
 {
+    /* exercise: connect-retry/backoff */
     uint64_t pauses[10000];
     int npauses = delays(p, pauses, 10000);
 
@@ -84,6 +85,7 @@ static int connect_retry(int type, const struct sockaddr *addr, socklen_t alen, 
         }
         sleep_ns(pauses[number - 1]);
     }
+    /* end exercise */
 }
 /* ANCHOR_END: connect_retry */
 

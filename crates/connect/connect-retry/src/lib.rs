@@ -157,6 +157,7 @@ pub fn connect_retry(
     sleeper: &mut impl Sleeper,
     mut on_failure: impl FnMut(&Attempt<'_>),
 ) -> Result<Socket, RetryError> {
+    // exercise: connect-retry/backoff
     let start = Instant::now();
     let delays = policy.delays();
     let mut number = 0;
@@ -184,6 +185,7 @@ pub fn connect_retry(
             }
         }
     }
+    // end exercise
 }
 
 /// One attempt: a fresh socket, and `connect`. A failed socket is closed

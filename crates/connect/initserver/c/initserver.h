@@ -24,6 +24,7 @@ static const char *type_name(int type)
  * and the socket is closed (the textbook's second version). */
 static int initserver(int type, const struct sockaddr *addr, socklen_t alen, int qlen)
 {
+    /* exercise: initserver/initserver */
     int fd, err, reuse = 1;
 
     if ((fd = socket(addr->sa_family, type, 0)) < 0) {
@@ -52,6 +53,7 @@ errout:
     close(fd);
     errno = err;
     return -1;
+    /* end exercise */
 }
 /* ANCHOR_END: initserver */
 
@@ -76,6 +78,7 @@ static void client_failed(int client, const char *peer, const char *call)
  * server goes on. */
 static void serve_stream_client(int listener, int client, int clients, const char *tag)
 {
+    /* exercise: initserver/serve */
     struct sockaddr_storage peer;
     socklen_t len = sizeof peer;
     char line[128];
@@ -92,6 +95,7 @@ static void serve_stream_client(int listener, int client, int clients, const cha
     if (send(conn, line, strlen(line), MSG_NOSIGNAL) < 0)
         client_failed(client, endpoint_text(&peer), "send");
     close(conn);
+    /* end exercise */
 }
 
 __attribute__((unused))

@@ -53,6 +53,7 @@ pub fn type_name(ty: Type) -> &'static str {
 /// `qlen` if the type is connection-oriented. Dropping the half-made socket
 /// on an early return closes it: no descriptor leaks.
 pub fn initserver(ty: Type, addr: SocketAddr, qlen: i32) -> Result<Socket, InitError> {
+    // exercise: initserver/initserver
     let failed = |call: String| move |error| InitError { call, error };
     let family = if addr.is_ipv4() {
         "AF_INET"
@@ -70,6 +71,7 @@ pub fn initserver(ty: Type, addr: SocketAddr, qlen: i32) -> Result<Socket, InitE
             .map_err(failed(format!("listen on {addr}")))?;
     }
     Ok(sock)
+    // end exercise
 }
 // ANCHOR_END: initserver
 
@@ -108,6 +110,7 @@ pub fn serve_stream_client(
     clients: Option<usize>,
     out: Out,
 ) -> Result<(), sockref::Error> {
+    // exercise: initserver/serve
     let (conn, from) = match listener.accept() {
         Ok(accepted) => accepted,
         // The connection was aborted while in the queue (accept(2)): its
@@ -129,6 +132,7 @@ pub fn serve_stream_client(
         client_failed(client, &peer, "send", &e);
     }
     Ok(()) // dropping conn closes it
+    // end exercise
 }
 // ANCHOR_END: serve_stream
 

@@ -34,6 +34,7 @@ int main(int argc, char *argv[])
     no_arguments(argc, argv);
     anylen = parse_endpoint("127.0.0.1", "0", 1, &any);
 
+    /* exercise: datagrams/sendto */
     int server = bind_loopback(&server_addr), client = bind_loopback(&client_addr);
     if (sendto(client, "ping", 4, 0, (struct sockaddr *)&server_addr, sizeof(struct sockaddr_in)) < 0)
         call_failed("sendto %s", endpoint_text(&server_addr));
@@ -52,6 +53,7 @@ int main(int argc, char *argv[])
     printf("client: recvfrom got %zd bytes '%s' from %s\n", n, buf, endpoint_text(&from));
     close(server);
     close(client);
+    /* end exercise */
 
     int gone = bind_loopback(&nobody);
     close(gone);        /* a port where nobody listens */

@@ -31,6 +31,7 @@ fn bind_loopback() -> Result<UdpSocket, Error> {
 }
 
 fn sendto_recvfrom() -> Result<(), Error> {
+    // exercise: datagrams/sendto
     let server = bind_loopback()?;
     let client = bind_loopback()?;
     let (to, me) = (
@@ -56,6 +57,7 @@ fn sendto_recvfrom() -> Result<(), Error> {
         String::from_utf8_lossy(&buf[..n])
     )?;
     Ok(())
+    // end exercise
 }
 
 // ANCHOR: connected

@@ -45,6 +45,7 @@ int main(int argc, char *argv[])
 
     no_arguments(argc, argv);
 
+    /* exercise: flags/stream */
     tcp_pair(&tx, &rx);
     printf("MSG_DONTWAIT on an empty socket: %s\n", show(rx, 100, MSG_DONTWAIT));
     if (send(tx, "hello", 5, 0) < 0)
@@ -62,6 +63,7 @@ int main(int argc, char *argv[])
     printf("recv after the peer's shutdown: %s, and again: %s\n", first, show(rx, 100, 0));
     close(tx);
     close(rx);
+    /* end exercise */
 
     /* UDP truncation */
     struct sockaddr_storage to, any;

@@ -39,6 +39,7 @@ fn show(fd: &impl AsRawFd, size: usize, flags: MsgFlags) -> String {
 
 // ANCHOR: stream_flags
 fn stream_flags() -> Result<(), Error> {
+    // exercise: flags/stream
     let (tx, rx) = connected_pair(Family::Ipv4, |_| Ok(()))?;
     outln!(
         "MSG_DONTWAIT on an empty socket: {}",
@@ -68,6 +69,7 @@ fn stream_flags() -> Result<(), Error> {
         show(&rx, 100, MsgFlags::empty())
     )?;
     Ok(())
+    // end exercise
 }
 // ANCHOR_END: stream_flags
 

@@ -35,6 +35,7 @@ int main(int argc, char *argv[])
 
     no_arguments(argc, argv);
 
+    /* exercise: msg/scatter */
     pair(sv);
     struct iovec out[3] = { { "head|", 5 }, { "body|", 5 }, { "tail", 4 } };
     struct msghdr msg = { .msg_iov = out, .msg_iovlen = 3 };
@@ -51,6 +52,7 @@ int main(int argc, char *argv[])
     printf("recvmsg scattered %zd bytes into buffers of 7 and 20: '%s' and '%s'\n", got, first, second);
     close(sv[0]);
     close(sv[1]);
+    /* end exercise */
 
     /* ANCHOR: rights */
     pair(sv);

@@ -35,6 +35,7 @@ fn nix_err(call: &str) -> impl FnOnce(nix::errno::Errno) -> Error + '_ {
 }
 
 fn scatter_gather() -> Result<(), Error> {
+    // exercise: msg/scatter
     let (a, b) = pair()?;
     let out = [
         IoSlice::new(b"head|"),
@@ -56,6 +57,7 @@ fn scatter_gather() -> Result<(), Error> {
         String::from_utf8_lossy(&second[..rest])
     )?;
     Ok(())
+    // end exercise
 }
 
 // ANCHOR: rights

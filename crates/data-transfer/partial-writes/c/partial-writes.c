@@ -45,6 +45,7 @@ int main(int argc, char *argv[])
     else
         printf("send again at once: %zd more bytes\n", again);
     long sent = first + (again > 0 ? again : 0), received = 0;
+    /* exercise: partial-writes/loop */
     while (received < TOTAL) {
         if (sent < TOTAL) {
             ssize_t n = send(tx, data + sent, (size_t)(TOTAL - sent), 0);
@@ -64,6 +65,7 @@ int main(int argc, char *argv[])
         else if (n < 0 && errno != EAGAIN)
             call_failed("recv");
     }
+    /* end exercise */
     printf("the loop sent all %ld bytes; the receiver got %ld\n", sent, received);
     close(tx);
     close(rx);

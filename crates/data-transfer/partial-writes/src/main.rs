@@ -56,6 +56,7 @@ fn partial_writes() -> Result<(), Error> {
     // The loop that finishes the job.
     let (mut sent, mut received) = (first + again, 0);
     let mut buf = vec![0u8; 256 * 1024];
+    // exercise: partial-writes/loop
     while received < TOTAL {
         if sent < TOTAL {
             match tx.send(&data[sent..]) {
@@ -81,6 +82,7 @@ fn partial_writes() -> Result<(), Error> {
             Err(e) => return Err(Error::runtime(format!("recv: {}", std::io::Error::from(e)))),
         }
     }
+    // end exercise
     outln!("the loop sent all {sent} bytes; the receiver got {received}")?;
     Ok(())
 }

@@ -18,6 +18,7 @@ static const char *h_error_text(int code)
 
 static void print_host(const struct hostent *h)
 {
+    /* exercise: hosts/print */
     char text[INET6_ADDRSTRLEN];
 
     printf("host name: %s\n", h->h_name);
@@ -27,6 +28,7 @@ static void print_host(const struct hostent *h)
     for (char **addr = h->h_addr_list; *addr != NULL; addr++)
         printf("address: %s\n", inet_ntop(h->h_addrtype, *addr, text, sizeof text));
     printf("\n");
+    /* end exercise */
 }
 
 static int modern_lookup(const char *name)

@@ -44,6 +44,7 @@ fn main() -> ExitCode {
 }
 
 fn print_host(h: &Host) -> Result<(), Error> {
+    // exercise: hosts/print
     outln!("host name: {}", h.name)?;
     for alias in &h.aliases {
         outln!("alias name: {alias}")?;
@@ -53,6 +54,7 @@ fn print_host(h: &Host) -> Result<(), Error> {
         outln!("address: {}", netdb::ntop(*addr))?;
     }
     outln!()?;
+    // end exercise
     Ok(())
 }
 

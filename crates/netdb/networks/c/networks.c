@@ -8,6 +8,7 @@
 /* ANCHOR: print_network */
 static void print_network(const struct netent *n)
 {
+    /* exercise: networks/print */
     struct in_addr addr = { .s_addr = htonl(n->n_net) };   /* n_net is in host order */
     char text[INET_ADDRSTRLEN];
 
@@ -16,6 +17,7 @@ static void print_network(const struct netent *n)
         printf("alias name: %s\n", *alias);
     printf("address type: %s\n", family_name(n->n_addrtype));
     printf("net number: %s (n_net = 0x%08x)\n\n", inet_ntop(AF_INET, &addr, text, sizeof text), n->n_net);
+    /* end exercise */
 }
 /* ANCHOR_END: print_network */
 

@@ -47,6 +47,7 @@ fn main() -> ExitCode {
 
 // ANCHOR: print_network
 fn print_network(n: &Network) -> Result<(), Error> {
+    // exercise: networks/print
     outln!("net name: {}", n.name)?;
     for alias in &n.aliases {
         outln!("alias name: {alias}")?;
@@ -58,6 +59,7 @@ fn print_network(n: &Network) -> Result<(), Error> {
         n.net
     )?;
     outln!()?;
+    // end exercise
     Ok(())
 }
 // ANCHOR_END: print_network

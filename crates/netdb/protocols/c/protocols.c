@@ -7,10 +7,12 @@
 
 static void print_protocol(const struct protoent *p)
 {
+    /* exercise: protocols/print */
     printf("proto name: %s\n", p->p_name);
     for (char **alias = p->p_aliases; *alias != NULL; alias++)
         printf("alias name: %s\n", *alias);
     printf("proto number: %d\n\n", p->p_proto);
+    /* end exercise */
 }
 
 int main(int argc, char *argv[])

@@ -49,12 +49,14 @@ fn main() -> ExitCode {
 
 // ANCHOR: print_protocol
 fn print_protocol(p: &Protocol) -> Result<(), Error> {
+    // exercise: protocols/print
     outln!("proto name: {}", p.name)?;
     for alias in &p.aliases {
         outln!("alias name: {alias}")?;
     }
     outln!("proto number: {}", p.number)?;
     outln!()?;
+    // end exercise
     Ok(())
 }
 // ANCHOR_END: print_protocol

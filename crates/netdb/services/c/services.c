@@ -8,12 +8,14 @@
 /* ANCHOR: print_service */
 static void print_service(const struct servent *s)
 {
+    /* exercise: services/ntohs */
     printf("servent name: %s\n", s->s_name);
     for (char **alias = s->s_aliases; *alias != NULL; alias++)
         printf("alias name: %s\n", *alias);
     /* s_port is in network byte order: printing it as it is was the textbook's bug. */
     printf("port number: %d (s_port as stored: %d)\n", ntohs((uint16_t)s->s_port), s->s_port);
     printf("proto to use: %s\n\n", s->s_proto);
+    /* end exercise */
 }
 /* ANCHOR_END: print_service */
 

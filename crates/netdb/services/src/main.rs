@@ -79,6 +79,7 @@ fn filter_text(port: Option<u16>, proto: Option<&str>) -> String {
 
 // ANCHOR: print_service
 fn print_service(s: &Service) -> Result<(), Error> {
+    // exercise: services/ntohs
     outln!("servent name: {}", s.name)?;
     for alias in &s.aliases {
         outln!("alias name: {alias}")?;
@@ -87,6 +88,7 @@ fn print_service(s: &Service) -> Result<(), Error> {
     outln!("port number: {} (s_port as stored: {})", s.port, s.raw_port)?;
     outln!("proto to use: {}", s.proto)?;
     outln!()?;
+    // end exercise
     Ok(())
 }
 // ANCHOR_END: print_service

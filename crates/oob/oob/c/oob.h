@@ -453,6 +453,7 @@ static void strategy_plain(int fd, struct pace *p, const char *tag)
 /* ANCHOR: sigurg */
 static void strategy_sigurg(int fd, struct pace *p, const char *tag)
 {
+    /* exercise: oob-recv/sigurg */
     /* The handler reads urgent bytes as they are announced; the loop still
      * checks the mark, for a byte announced before F_SETOWN or not yet
      * arrived when the handler ran. */
@@ -485,12 +486,14 @@ static void strategy_sigurg(int fd, struct pace *p, const char *tag)
         case READ_NOTHING: break;
         }
     }
+    /* end exercise */
 }
 /* ANCHOR_END: sigurg */
 
 /* ANCHOR: select_loop */
 static void strategy_select(int fd, struct pace *p, const char *tag, int fixed)
 {
+    /* exercise: oob-recv/select */
     int just_read_oob = 0;
     for (;;) {
         int watch_exceptions = !(fixed && just_read_oob);
@@ -536,12 +539,14 @@ static void strategy_select(int fd, struct pace *p, const char *tag, int fixed)
             }
         }
     }
+    /* end exercise */
 }
 /* ANCHOR_END: select_loop */
 
 /* ANCHOR: atmark */
 static void strategy_atmark(int fd, struct pace *p, const char *tag)
 {
+    /* exercise: oob-recv/atmark */
     for (;;) {
         pace_wait_one(p, fd, POLLIN);
         if (at_mark(fd))
@@ -549,6 +554,7 @@ static void strategy_atmark(int fd, struct pace *p, const char *tag)
         if (read_normal(fd, tag) == READ_EOF)
             return;
     }
+    /* end exercise */
 }
 /* ANCHOR_END: atmark */
 

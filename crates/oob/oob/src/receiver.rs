@@ -193,6 +193,7 @@ fn plain(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
 /// F_SETOWN so the kernel signals this process, a SIGURG handler that reads
 /// the urgent byte, and a main loop of normal reads.
 fn sigurg(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
+    // exercise: oob-recv/sigurg
     set_owner(conn).context("fcntl(F_SETOWN, getpid())")?;
     let handler = SigurgHandler::install(conn, true)?;
     // The handler reads urgent bytes as they are announced; the loop still
@@ -226,6 +227,7 @@ fn sigurg(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
             Read::Nothing => {}
         }
     }
+    // end exercise
 }
 // ANCHOR_END: sigurg
 
@@ -235,6 +237,7 @@ fn sigurg(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
 /// loop; the fixed one stops asking right after reading an urgent byte,
 /// until a normal read has moved past the mark.
 fn select_loop(conn: &Socket, pace: &mut Pace<'_>, out: Out, fixed: bool) -> Result<(), Error> {
+    // exercise: oob-recv/select
     let mut just_read_oob = false;
     loop {
         let watch_exceptions = !(fixed && just_read_oob);
@@ -276,6 +279,7 @@ fn select_loop(conn: &Socket, pace: &mut Pace<'_>, out: Out, fixed: bool) -> Res
             }
         }
     }
+    // end exercise
 }
 // ANCHOR_END: select_loop
 
@@ -284,6 +288,7 @@ fn select_loop(conn: &Socket, pace: &mut Pace<'_>, out: Out, fixed: bool) -> Res
 /// stay in the stream, reads stop at the mark, and `sockatmark` says when
 /// the next byte is the urgent one.
 fn atmark(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
+    // exercise: oob-recv/atmark
     loop {
         pace.wait_one(conn, PollFlags::POLLIN)?;
         if sockatmark(conn).context("sockatmark")? {
@@ -293,6 +298,7 @@ fn atmark(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
             return Ok(());
         }
     }
+    // end exercise
 }
 // ANCHOR_END: atmark
 

@@ -30,6 +30,7 @@ static void send_text(int fd, const char *text)
 
 static void stream_merges_writes(void)
 {
+    /* exercise: sockets/stream */
     int sv[2];
     char text[101];
     pair(SOCK_STREAM, "SOCK_STREAM", sv);
@@ -39,10 +40,12 @@ static void stream_merges_writes(void)
     printf("SOCK_STREAM: wrote 'hello' and 'world'; one recv got %zd bytes '%s'\n", n, text);
     close(sv[0]);
     close(sv[1]);
+    /* end exercise */
 }
 
 static void seqpacket_keeps_boundaries(void)
 {
+    /* exercise: sockets/seqpacket */
     int sv[2];
     char first[101], second[101];
     pair(SOCK_SEQPACKET, "SOCK_SEQPACKET", sv);
@@ -54,6 +57,7 @@ static void seqpacket_keeps_boundaries(void)
            n1, first, n2, second);
     close(sv[0]);
     close(sv[1]);
+    /* end exercise */
 }
 
 /* ANCHOR: dgram */
@@ -76,6 +80,7 @@ static void datagrams_are_whole_or_truncated(void)
 
 static void shutdown_half_closes(void)
 {
+    /* exercise: sockets/shutdown */
     int sv[2];
     char q[101], rest[101], answer[101];
     pair(SOCK_STREAM, "SOCK_STREAM", sv);
@@ -91,6 +96,7 @@ static void shutdown_half_closes(void)
            q, n, answer);
     close(sv[0]);
     close(sv[1]);
+    /* end exercise */
 }
 
 /* ANCHOR: close */

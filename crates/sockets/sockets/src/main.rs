@@ -51,16 +51,19 @@ fn recv_text(sock: &Socket, size: usize, flags: MsgFlags) -> Result<(String, usi
 
 // ANCHOR: stream
 fn stream_merges_writes() -> Result<(), Error> {
+    // exercise: sockets/stream
     let (a, b) = pair(Type::STREAM, "SOCK_STREAM")?;
     a.send(b"hello").context("send")?;
     a.send(b"world").context("send")?;
     let (text, n) = recv_text(&b, 100, MsgFlags::empty())?;
     outln!("SOCK_STREAM: wrote 'hello' and 'world'; one recv got {n} bytes '{text}'")?;
     Ok(())
+    // end exercise
 }
 // ANCHOR_END: stream
 
 fn seqpacket_keeps_boundaries() -> Result<(), Error> {
+    // exercise: sockets/seqpacket
     let (a, b) = pair(Type::SEQPACKET, "SOCK_SEQPACKET")?;
     a.send(b"hello").context("send")?;
     a.send(b"world").context("send")?;
@@ -70,6 +73,7 @@ fn seqpacket_keeps_boundaries() -> Result<(), Error> {
         "SOCK_SEQPACKET: wrote 'hello' and 'world'; recv got {n1} bytes '{first}', then {n2} bytes '{second}'"
     )?;
     Ok(())
+    // end exercise
 }
 
 // ANCHOR: dgram
@@ -91,6 +95,7 @@ fn datagrams_are_whole_or_truncated() -> Result<(), Error> {
 
 // ANCHOR: shutdown
 fn shutdown_half_closes() -> Result<(), Error> {
+    // exercise: sockets/shutdown
     let (a, b) = pair(Type::STREAM, "SOCK_STREAM")?;
     a.send(b"question").context("send")?;
     a.shutdown(std::net::Shutdown::Write)
@@ -104,6 +109,7 @@ fn shutdown_half_closes() -> Result<(), Error> {
         "shutdown(SHUT_WR): the peer read '{q}', then {n} bytes (end of file), and could still answer '{answer}'"
     )?;
     Ok(())
+    // end exercise
 }
 // ANCHOR_END: shutdown
 

@@ -79,6 +79,7 @@ int main(int argc, char *argv[])
 
     /* SO_REUSEADDR and TIME_WAIT: the server closes first. The old server
      * sets SO_REUSEADDR too: on Linux both sockets need it. */
+    /* exercise: sockopt/reuseaddr */
     int first = tcp();
     set_int(first, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
     len = parse_endpoint("127.0.0.1", "0", 1, &addr);
@@ -109,6 +110,7 @@ int main(int argc, char *argv[])
     if (listen(fd, 1) < 0)
         call_failed("listen");
     printf("  restart with it set (it was set on the old server too): bind and listen succeed\n");
+    /* end exercise */
     close(fd);
 
     /* SO_KEEPALIVE and the TCP keepalive timers */
@@ -127,6 +129,7 @@ int main(int argc, char *argv[])
 
     /* ANCHOR: linger */
     int listener = loopback_listener(&addr, &len);
+    /* exercise: sockopt/linger */
     client = connect_to(&addr, len);
     if ((conn = accept(listener, NULL, NULL)) < 0)
         call_failed("accept");
@@ -149,6 +152,7 @@ int main(int argc, char *argv[])
         printf("  set to {l_onoff 1, l_linger 0}, then close: the peer read %zd bytes\n", n);
     close(client);
     close(listener);
+    /* end exercise */
     /* ANCHOR_END: linger */
 
     /* TCP_NODELAY and SO_OOBINLINE */
@@ -163,6 +167,7 @@ int main(int argc, char *argv[])
            inline_set, get_int(fd, SOL_SOCKET, SO_OOBINLINE, "SO_OOBINLINE"));
     close(fd);
 
+    /* exercise: sockopt/so-error */
     listener = loopback_listener(&addr, &len);
     close(listener);    /* a port that was free a moment ago */
     fd = tcp();
@@ -188,6 +193,7 @@ int main(int argc, char *argv[])
     printf("SO_ERROR (SOL_SOCKET): a non-blocking connect to a closed port gave %s; once poll said %s, SO_ERROR was: %s; "
            "read again: %s\n", started, events, first_text, second_text);
     close(fd);
+    /* end exercise */
 
     fd = tcp();
     set_int(fd, SOL_SOCKET, SO_RCVBUF, 65536, "SO_RCVBUF");

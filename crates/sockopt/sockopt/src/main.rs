@@ -82,6 +82,7 @@ fn buffers() -> Result<(), Error> {
 /// A server closes a connection first, so the connection waits in
 /// TIME_WAIT on the server's port; a restarted server then binds that port.
 fn reuseaddr_and_time_wait() -> Result<(), Error> {
+    // exercise: sockopt/reuseaddr
     // The old server set SO_REUSEADDR, as initserver does (and as Rust's
     // TcpListener::bind does without saying so): on Linux the option must be
     // on both the old socket and the new one.
@@ -128,6 +129,7 @@ fn reuseaddr_and_time_wait() -> Result<(), Error> {
     reuse.listen(1).context("listen")?;
     outln!("  restart with it set (it was set on the old server too): bind and listen succeed")?;
     Ok(())
+    // end exercise
 }
 // ANCHOR_END: reuseaddr
 
@@ -173,6 +175,7 @@ fn keepalive() -> Result<(), Error> {
 // ANCHOR_END: keepalive
 
 fn linger_zero_resets() -> Result<(), Error> {
+    // exercise: sockopt/linger
     let listener = TcpListener::bind("127.0.0.1:0").context("bind to 127.0.0.1 port 0")?;
     let addr = listener.local_addr().context("getsockname")?;
     let client = TcpStream::connect(addr).context(format!("connect to {addr}"))?;
@@ -194,6 +197,7 @@ fn linger_zero_resets() -> Result<(), Error> {
         Ok(n) => outln!("  set to {{l_onoff 1, l_linger 0}}, then close: the peer read {n} bytes")?,
     }
     Ok(())
+    // end exercise
 }
 
 fn nodelay_and_oobinline() -> Result<(), Error> {
@@ -226,6 +230,7 @@ fn nodelay_and_oobinline() -> Result<(), Error> {
 /// A non-blocking connect returns EINPROGRESS at once; its outcome is read
 /// later from SO_ERROR, which reading also clears.
 fn so_error_after_a_failed_connect() -> Result<(), Error> {
+    // exercise: sockopt/so-error
     let closed = sockref::peer::closed_port()?;
     let sock = tcp()?;
     sock.set_nonblocking(true).context("fcntl(O_NONBLOCK)")?;
@@ -243,6 +248,7 @@ fn so_error_after_a_failed_connect() -> Result<(), Error> {
         second.map_or("0".to_string(), |e| e.to_string())
     )?;
     Ok(())
+    // end exercise
 }
 // ANCHOR_END: so_error
 

@@ -1,0 +1,1421 @@
+//! `cargo xtask grade DIR`: grades one student's kit (or, with `--class`,
+//! every kit of a folder).
+//!
+//! The checks come from this repository, never from the kit: the scratch
+//! copy is rebuilt from the repository's sources, and only the files that
+//! hold exercise regions (and any `build.rs`) are taken from the student.
+//! Each exercise is checked by the transcripts of its cases and runs
+//! against the reference program's (masked as parity masks them), by its
+//! interop pairings with a reference peer on the other side, and by the
+//! grader's probes; its points are all or nothing, per language, the best
+//! language counting.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::json;
+use sockref::Error;
+use sockref::testing::GroupChild;
+
+use super::kit::{self, Spec};
+use super::sandbox::{self, BUILD, PROGRAM, Run, Sandbox};
+use super::{bodies, exercises};
+use crate::Workspace;
+use crate::normalize::{normalize, without_rust_only_lines};
+use crate::programs::first_difference;
+use crate::sections::{self, Exercise, Interop, Section};
+
+/// One check of one exercise in one language.
+#[derive(Debug, Clone)]
+pub struct CheckResult {
+    pub name: String,
+    pub passed: bool,
+    /// Not counted either way (a tool is missing, say), with the reason.
+    pub skipped: bool,
+    pub hidden: bool,
+    pub detail: String,
+}
+
+/// One exercise in one language.
+#[derive(Debug, Clone)]
+pub struct LangResult {
+    pub lang: &'static str,
+    pub checks: Vec<CheckResult>,
+}
+
+impl LangResult {
+    pub fn passed(&self) -> bool {
+        !self.checks.is_empty() && self.checks.iter().all(|c| c.passed || c.skipped)
+    }
+
+    /// The first failure, as the table shows it.
+    pub fn reason(&self) -> String {
+        match self.checks.iter().find(|c| !c.passed && !c.skipped) {
+            None => String::new(),
+            Some(c) if c.hidden => format!("{}: failed (a hidden check)", c.name),
+            Some(c) => format!("{}: {}", c.name, c.detail),
+        }
+    }
+}
+
+/// One exercise of the kit.
+#[derive(Debug, Clone)]
+pub struct ExerciseResult {
+    pub id: String,
+    pub section: String,
+    pub title: String,
+    pub max: u32,
+    pub langs: Vec<LangResult>,
+}
+
+impl ExerciseResult {
+    pub fn score(&self) -> u32 {
+        if self.langs.iter().any(LangResult::passed) {
+            self.max
+        } else {
+            0
+        }
+    }
+}
+
+/// A graded kit.
+#[derive(Debug)]
+pub struct Graded {
+    pub kit: String,
+    pub missing: Vec<String>,
+    pub exercises: Vec<ExerciseResult>,
+    pub seconds: f64,
+}
+
+impl Graded {
+    pub fn score(&self) -> (u32, u32) {
+        (
+            self.exercises.iter().map(ExerciseResult::score).sum(),
+            self.exercises.iter().map(|e| e.max).sum(),
+        )
+    }
+}
+
+/// Where the grader keeps its outputs, caches and scratch copies.
+pub fn grade_dir(ws: &Workspace) -> PathBuf {
+    ws.target.join("grade")
+}
+
+/// Builds this repository's Rust programs `programs`, the reference side.
+pub fn build_reference(ws: &Workspace, programs: &BTreeSet<String>) -> Result<(), String> {
+    let mut cmd = ws.cargo();
+    cmd.args(["build", "--quiet", "--bins"]);
+    for p in programs {
+        cmd.args(["-p", p]);
+    }
+    let run = sockref::testing::run_bounded(cmd, BUILD.wall).map_err(|e| format!("cargo: {e}"))?;
+    if !run.output.status.success() {
+        return Err(format!(
+            "building the reference programs failed:\n{}",
+            String::from_utf8_lossy(&run.output.stderr)
+        ));
+    }
+    // The Rust programs are the reference, for C students too (less the
+    // std:: lines), as parity compares them.
+    Ok(())
+}
+
+fn find_program(bin: &str) -> Option<&'static sections::Program> {
+    sections::all()
+        .iter()
+        .flat_map(|s| &s.programs)
+        .find(|p| p.bin == bin)
+}
+
+/// One run of a reference program, in `sandbox`'s network namespace if given.
+pub fn reference_run(
+    ws: &Workspace,
+    program: &str,
+    args: &[String],
+    sandbox: Option<&Sandbox>,
+) -> Result<Run, String> {
+    let binary = ws.rust_binary(program);
+    let cmd = match sandbox {
+        Some(s) => s.reference(&binary, args),
+        None => {
+            let mut c = Command::new(&binary);
+            c.args(args);
+            c
+        }
+    };
+    sandbox::run_capped(cmd, &PROGRAM).map_err(|e| format!("cannot run {}: {e}", binary.display()))
+}
+
+/// Reference transcripts, one per program and arguments, for a grading run.
+#[derive(Debug, Default)]
+pub struct References {
+    runs: Mutex<HashMap<(String, Vec<String>), String>>,
+}
+
+impl References {
+    fn get(
+        &self,
+        ws: &Workspace,
+        sandbox: &Sandbox,
+        program: &str,
+        args: &[String],
+    ) -> Result<String, String> {
+        let key = (program.to_string(), args.to_vec());
+        if let Some(t) = self.runs.lock().expect("references lock").get(&key) {
+            return Ok(t.clone());
+        }
+        let run = reference_run(ws, program, args, Some(sandbox))?;
+        if let Some(why) = run.abnormal(PROGRAM.wall) {
+            return Err(format!("the reference {program} {args:?} {why}"));
+        }
+        let text = full_text(&run);
+        self.runs
+            .lock()
+            .expect("references lock")
+            .insert(key, text.clone());
+        Ok(text)
+    }
+}
+
+/// Stdout, stderr and the status, as compared.
+fn full_text(run: &Run) -> String {
+    format!(
+        "{}--- stderr ---\n{}[exit status {}]\n",
+        run.stdout,
+        run.stderr,
+        run.code.map_or("killed".to_string(), |c| c.to_string())
+    )
+}
+
+/// Keeps the lines of `text` that start with one of `prefixes`, with the
+/// indented lines under each.
+pub fn selected_lines(text: &str, prefixes: &[String]) -> String {
+    let mut out = String::new();
+    let mut keeping = false;
+    for line in text.lines() {
+        let indented = line.starts_with("  ");
+        if !indented {
+            keeping = prefixes.iter().any(|p| line.starts_with(p.as_str()));
+        }
+        if keeping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Compares a student's transcript with the reference's: all of it, or
+/// only the exercise's lines of stdout.
+pub fn compare(reference: &str, student: &str, lang: &str, lines: &[String]) -> Result<(), String> {
+    let strip = |t: &str| {
+        if lang == "c" {
+            without_rust_only_lines(t)
+        } else {
+            t.to_string()
+        }
+    };
+    let (want, got) = if lines.is_empty() {
+        (normalize(&strip(reference)), normalize(student))
+    } else {
+        let stdout = |t: &str| {
+            t.split("--- stderr ---\n")
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
+        (
+            normalize(&selected_lines(&strip(&stdout(reference)), lines)),
+            normalize(&selected_lines(&stdout(student), lines)),
+        )
+    };
+    if want == got {
+        return Ok(());
+    }
+    let blocked = student
+        .lines()
+        .find(|l| l.contains("is not done yet"))
+        .map(|l| format!(" ({})", l.trim()))
+        .unwrap_or_default();
+    Err(format!(
+        "differs from the reference{blocked} (- reference, + yours):\n{}",
+        first_difference(&want, &got)
+    ))
+}
+
+/// What the student's build produced.
+#[derive(Debug, Default)]
+struct Built {
+    /// Program → its binary as the sandbox sees it, or why there is none.
+    rust: BTreeMap<String, Result<String, String>>,
+    c: BTreeMap<String, Result<String, String>>,
+}
+
+impl Built {
+    fn binary(&self, lang: &str, program: &str) -> Result<String, String> {
+        let map = if lang == "rust" { &self.rust } else { &self.c };
+        map.get(program)
+            .cloned()
+            .unwrap_or_else(|| Err("not built".into()))
+    }
+}
+
+/// The grader's shared Rust build cache: the solved kit of every exercise,
+/// built once in a sandbox at the same path, so a student's build
+/// recompiles only what differs from it.
+fn cache_dir(ws: &Workspace) -> PathBuf {
+    grade_dir(ws).join("cache")
+}
+
+/// The modification time given to every file that is the same as in the
+/// cache's kit, so cargo sees it as unchanged.
+fn old_time() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000)
+}
+
+fn full_spec() -> Spec {
+    Spec {
+        lang: "both".into(),
+        exercises: exercises().iter().map(|(_, e)| e.id.clone()).collect(),
+        solved: true,
+    }
+}
+
+/// Builds (or refreshes) the shared cache. Only trusted code is in it.
+fn ensure_cache(ws: &Workspace, uid: u32) -> Result<PathBuf, String> {
+    let dir = cache_dir(ws);
+    let kit = dir.join("kit");
+    let spec = Spec {
+        lang: "rust".into(),
+        ..full_spec()
+    };
+    let stamp = dir.join("stamp");
+    let fingerprint = cache_fingerprint(ws, &spec)?;
+    if fs::read_to_string(&stamp).ok().as_deref() == Some(fingerprint.as_str())
+        && kit.join("rust/target").is_dir()
+    {
+        return Ok(kit.join("rust/target"));
+    }
+    let target = kit.join("rust/target");
+    let keep = dir.join("target.keep");
+    let _ = fs::remove_dir_all(&keep);
+    if target.is_dir() {
+        let _ = fs::rename(&target, &keep);
+    }
+    let _ = fs::remove_dir_all(&kit);
+    kit::write_tree(ws, &kit, &spec)?;
+    if keep.is_dir() {
+        let _ = fs::rename(&keep, &target);
+    }
+    set_times(&kit, &|_| true)?;
+    let sandbox = Sandbox::new(&kit, uid);
+    sandbox.hand_over();
+    let (_, errors) = cargo_build(&sandbox)?;
+    if let Some((pkg, e)) = errors.iter().next() {
+        return Err(format!("the solved kit does not build ({pkg}): {e}"));
+    }
+    fs::write(&stamp, fingerprint).map_err(|e| e.to_string())?;
+    Ok(target)
+}
+
+/// A digest of every file of the cache's kit, to know when to rebuild it.
+fn cache_fingerprint(ws: &Workspace, spec: &Spec) -> Result<String, String> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    for f in kit::kit_files(ws, spec) {
+        f.kit.hash(&mut h);
+        kit::kit_text(ws, spec, &f)?.hash(&mut h);
+    }
+    kit::cargo_manifest(ws, spec)?.hash(&mut h);
+    fs::read(ws.root.join("Cargo.lock"))
+        .map_err(|e| e.to_string())?
+        .hash(&mut h);
+    Ok(format!("{:016x}\n", h.finish()))
+}
+
+/// Sets the old time on every file under `dir` that `same` accepts
+/// (relative path), and leaves the others as written (now).
+fn set_times(dir: &Path, same: &dyn Fn(&str) -> bool) -> Result<(), String> {
+    fn walk(base: &Path, path: &Path, same: &dyn Fn(&str) -> bool) -> std::io::Result<()> {
+        for entry in fs::read_dir(path)? {
+            let entry = entry?;
+            let p = entry.path();
+            let rel = p.strip_prefix(base).unwrap_or(&p).display().to_string();
+            if rel == "rust/target" {
+                continue;
+            }
+            let ty = entry.file_type()?;
+            if ty.is_dir() {
+                walk(base, &p, same)?;
+            } else if ty.is_file() && same(&rel) {
+                fs::File::options()
+                    .write(true)
+                    .open(&p)?
+                    .set_modified(old_time())?;
+            }
+        }
+        Ok(())
+    }
+    walk(dir, dir, same).map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+/// Package or program name → a path or a message.
+type Names = BTreeMap<String, String>;
+
+/// `cargo build` of the kit's workspace in the sandbox: every binary it
+/// made, and the first error of each package that failed.
+fn cargo_build(sandbox: &Sandbox) -> Result<(Names, Names), String> {
+    let (cargo, env) = sandbox.cargo();
+    let args: Vec<String> = [
+        "build",
+        "--offline",
+        "--bins",
+        "--keep-going",
+        "--message-format=json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut env = env;
+    env.push(("CARGO_TERM_COLOR", "never".into()));
+    let cmd = sandbox.command(&cargo, &args, "rust", &BUILD, &env);
+    let run = sandbox::run_capped(cmd, &BUILD).map_err(|e| format!("cannot run cargo: {e}"))?;
+    let mut bins = BTreeMap::new();
+    let mut errors = BTreeMap::new();
+    for line in run.stdout.lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let package = msg["package_id"]
+            .as_str()
+            .map(package_name)
+            .unwrap_or_default();
+        match msg["reason"].as_str() {
+            Some("compiler-artifact") => {
+                if let Some(exe) = msg["executable"].as_str() {
+                    let name = msg["target"]["name"].as_str().unwrap_or_default();
+                    bins.insert(name.to_string(), exe.to_string());
+                }
+            }
+            Some("compiler-message") if msg["message"]["level"] == "error" => {
+                let rendered = msg["message"]["rendered"].as_str().unwrap_or_default();
+                errors
+                    .entry(package)
+                    .or_insert_with(|| first_lines(rendered, 6));
+            }
+            Some("build-script-executed") => {}
+            _ => {}
+        }
+    }
+    if let Some(why) = run.abnormal(BUILD.wall) {
+        errors.insert("(cargo)".into(), format!("cargo build {why}"));
+    } else if run.code != Some(0) && errors.is_empty() {
+        // Cargo's own error (a failed build script, say), from its first
+        // `error` line on.
+        let from = run
+            .stderr
+            .lines()
+            .position(|l| l.trim_start().starts_with("error"))
+            .unwrap_or(0);
+        let rest: Vec<&str> = run.stderr.lines().skip(from).collect();
+        errors.insert("(cargo)".into(), first_lines(&rest.join("\n"), 8));
+    }
+    Ok((bins, errors))
+}
+
+/// `path+file:///kit/rust/oob/oob#0.1.0` or `oob 0.1.0 (path+...)` → `oob`.
+fn package_name(id: &str) -> String {
+    if let Some((head, _)) = id.split_once(' ') {
+        return head.to_string();
+    }
+    let before_hash = id.split('#').next().unwrap_or(id);
+    let after = id.split('#').nth(1).unwrap_or_default();
+    match after.split_once('@') {
+        Some((name, _)) => name.to_string(),
+        None => before_hash
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
+fn first_lines(text: &str, n: usize) -> String {
+    text.lines().take(n).collect::<Vec<_>>().join("\n")
+}
+
+/// Assembles the scratch copy: the repository's kit, the student's region
+/// files and build scripts over it. Returns, per kit file, whether it is
+/// the same as in the cache (for cargo's freshness).
+fn assemble(ws: &Workspace, kit_dir: &Path, scratch: &Path, spec: &Spec) -> Result<(), String> {
+    let _ = fs::remove_dir_all(scratch);
+    let starter = Spec {
+        solved: false,
+        ..spec.clone()
+    };
+    kit::write_tree(ws, scratch, &starter)?;
+    let solved_spec = full_spec();
+    let mut same: BTreeSet<String> = BTreeSet::new();
+    for file in kit::kit_files(ws, &starter) {
+        let repo_text = fs::read_to_string(ws.root.join(&file.repo)).map_err(|e| e.to_string())?;
+        let has_regions = !bodies(&repo_text).is_empty();
+        let mut text = kit::kit_text(ws, &starter, &file)?;
+        if has_regions && let Some(student) = read_student_file(&kit_dir.join(&file.kit)) {
+            text = student;
+            fs::write(scratch.join(&file.kit), &text).map_err(|e| e.to_string())?;
+        }
+        if text == kit::kit_text(ws, &solved_spec, &file)? {
+            same.insert(file.kit.clone());
+        }
+    }
+    // A build script of the student's is theirs to have; it runs sandboxed.
+    if spec.has_lang("rust") {
+        for s in spec.sections() {
+            for package in &s.packages {
+                let rel = format!("rust/{}/{package}/build.rs", s.name);
+                if let Some(text) = read_student_file(&kit_dir.join(&rel)) {
+                    fs::write(scratch.join(&rel), text).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+    }
+    let generated = ["rust/Cargo.toml", "rust/Cargo.lock"];
+    set_times(scratch, &|rel| {
+        same.contains(rel) || generated.contains(&rel)
+    })
+}
+
+/// A regular file of at most 1 MiB from the student's kit, never through
+/// a symlink (which could point at anything the grader can read).
+fn read_student_file(path: &Path) -> Option<String> {
+    let meta = fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_file() || meta.len() > 1 << 20 {
+        return None;
+    }
+    let mut text = String::new();
+    fs::File::open(path)
+        .ok()?
+        .take(1 << 20)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
+}
+
+/// Copies the shared cache into the scratch copy's target/ (reflinks where
+/// the file system has them).
+fn seed_target(cache: &Path, scratch: &Path) -> Result<(), String> {
+    let target = scratch.join("rust/target");
+    let status = Command::new("cp")
+        .args(["-a", "--reflink=auto"])
+        .arg(cache)
+        .arg(&target)
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("cp: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "cannot copy the build cache into {}",
+            target.display()
+        ))
+    }
+}
+
+/// Builds the student's side: the kit's Rust workspace, and each C twin.
+fn build_student(
+    ws: &Workspace,
+    sandbox: &Sandbox,
+    spec: &Spec,
+    programs: &BTreeSet<String>,
+) -> Built {
+    let mut built = Built::default();
+    let kit = sandbox.kit_path();
+    if spec.has_lang("rust") {
+        match cargo_build(sandbox) {
+            Err(e) => {
+                for p in programs {
+                    built.rust.insert(p.clone(), Err(e.clone()));
+                }
+            }
+            Ok((bins, errors)) => {
+                for p in programs {
+                    let section = spec
+                        .sections()
+                        .into_iter()
+                        .find(|s| s.programs.iter().any(|x| &x.bin == p));
+                    let result = match bins.get(p) {
+                        Some(exe) => Ok(exe.clone()),
+                        None => {
+                            // The program's own error, else one of its section's, else any.
+                            let own = errors.get(p).or_else(|| {
+                                section
+                                    .and_then(|s| s.packages.iter().find_map(|pk| errors.get(pk)))
+                            });
+                            let why = own.or_else(|| errors.values().next());
+                            Err(format!(
+                                "does not build: {}",
+                                why.map_or("no binary was made".into(), |w| w.clone())
+                            ))
+                        }
+                    };
+                    built.rust.insert(p.clone(), result);
+                }
+            }
+        }
+    }
+    if spec.has_lang("c") {
+        let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+        let _ = fs::create_dir_all(sandbox.scratch.join("c/build"));
+        sandbox.hand_over();
+        for p in programs {
+            let mut args: Vec<String> = kit::STUDENT_CC_FLAGS
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            args.extend([
+                "-Iinclude".into(),
+                format!("{p}.c"),
+                "-o".into(),
+                format!("build/{p}"),
+            ]);
+            let cmd = sandbox.command(&cc, &args, "c", &BUILD, &[]);
+            let result = match sandbox::run_capped(cmd, &BUILD) {
+                Err(e) => Err(format!("cannot run {cc}: {e}")),
+                Ok(run) if run.code == Some(0) => {
+                    Ok(kit.join("c/build").join(p).display().to_string())
+                }
+                Ok(run) => {
+                    let first = run
+                        .stderr
+                        .lines()
+                        .find(|l| l.contains("error"))
+                        .or_else(|| run.stderr.lines().next())
+                        .unwrap_or("the compiler failed")
+                        .to_string();
+                    Err(format!(
+                        "does not build: {}",
+                        run.abnormal(BUILD.wall).unwrap_or(first)
+                    ))
+                }
+            };
+            built.c.insert(p.clone(), result);
+        }
+    }
+    let _ = ws;
+    built
+}
+
+/// Grades the kit in `kit_dir`; writes nothing but its scratch copy.
+pub fn grade_kit(
+    ws: &Workspace,
+    kit_dir: &Path,
+    uid: u32,
+    refs: &References,
+) -> Result<Graded, Error> {
+    let start = Instant::now();
+    let spec = kit::read_spec(kit_dir)?;
+    for lang in spec.langs() {
+        let folder = if lang == "rust" { "rust" } else { "c" };
+        if !kit_dir.join(folder).is_dir() {
+            return Err(Error::usage(format!(
+                "{}: the kit is of the wrong shape: kit.toml says {} but there is no {folder}/ folder",
+                kit_dir.display(),
+                spec.lang
+            )));
+        }
+    }
+    let name = kit_name(kit_dir);
+    let scratch = grade_dir(ws).join(&name).join("scratch");
+    let programs: BTreeSet<String> = spec
+        .exercises
+        .iter()
+        .filter_map(|id| exercise(id))
+        .map(|(_, e)| e.program().to_string())
+        .collect();
+    build_reference(ws, &programs).map_err(Error::runtime)?;
+    let cache = if spec.has_lang("rust") {
+        Some(ensure_cache(ws, uid).map_err(Error::runtime)?)
+    } else {
+        None
+    };
+    assemble(ws, kit_dir, &scratch, &spec).map_err(Error::runtime)?;
+    let key = build_key(&scratch, &spec).map_err(Error::runtime)?;
+    let sandbox = Sandbox::new(&scratch, uid);
+    let all_programs: BTreeSet<String> = spec
+        .sections()
+        .iter()
+        .flat_map(|s| s.programs.iter().map(|p| p.bin.clone()))
+        .collect();
+    let built = match reuse_build(ws, &key, &sandbox) {
+        Some(built) => built,
+        None => {
+            if let Some(cache) = &cache {
+                seed_target(cache, &scratch).map_err(Error::runtime)?;
+            }
+            sandbox.hand_over();
+            let built = build_student(ws, &sandbox, &spec, &all_programs);
+            store_build(ws, &key, &sandbox, &built);
+            built
+        }
+    };
+    sandbox.hand_over();
+    let mut results = Vec::new();
+    for id in &spec.exercises {
+        let Some((section, e)) = exercise(id) else {
+            continue;
+        };
+        let mut langs = Vec::new();
+        for lang in spec.langs().into_iter().filter(|l| e.has(l)) {
+            let checks = grade_exercise(ws, &sandbox, refs, &built, &scratch, section, e, lang);
+            langs.push(LangResult { lang, checks });
+        }
+        results.push(ExerciseResult {
+            id: e.id.clone(),
+            section: section.name.clone(),
+            title: e.title.clone(),
+            max: e.points,
+            langs,
+        });
+    }
+    let missing = sandbox.missing().to_vec();
+    drop(sandbox);
+    Ok(Graded {
+        kit: name,
+        missing,
+        exercises: results,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// A digest of every source of the scratch copy: two kits with the same
+/// sources build the same binaries.
+fn build_key(scratch: &Path, spec: &Spec) -> Result<String, String> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+        for entry in fs::read_dir(dir)? {
+            let entry = entry?;
+            let p = entry.path();
+            let rel = p.strip_prefix(base).unwrap_or(&p).display().to_string();
+            if rel == "rust/target" || rel == "c/build" {
+                continue;
+            }
+            if entry.file_type()?.is_dir() {
+                walk(base, &p, out)?;
+            } else {
+                out.push((rel, fs::read(&p)?));
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    walk(scratch, scratch, &mut files).map_err(|e| e.to_string())?;
+    files.sort();
+    let mut h = DefaultHasher::new();
+    spec.lang.hash(&mut h);
+    files.hash(&mut h);
+    kit::STUDENT_CC_FLAGS.hash(&mut h);
+    Ok(format!("{:016x}", h.finish()))
+}
+
+/// Where the binaries of an earlier build of the same sources are kept.
+fn builds_dir(ws: &Workspace, key: &str) -> PathBuf {
+    grade_dir(ws).join("builds").join(key)
+}
+
+/// The binaries of an earlier build of the same sources, copied into the
+/// scratch copy where this build would have put them.
+fn reuse_build(ws: &Workspace, key: &str, sandbox: &Sandbox) -> Option<Built> {
+    let dir = builds_dir(ws, key);
+    let text = fs::read_to_string(dir.join("built.json")).ok()?;
+    let saved: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let mut built = Built::default();
+    for (lang, folder) in [("rust", "rust/target/debug"), ("c", "c/build")] {
+        let Some(map) = saved[lang].as_object() else {
+            continue;
+        };
+        for (program, result) in map {
+            let entry = if let Some(why) = result["error"].as_str() {
+                Err(why.to_string())
+            } else {
+                let to = sandbox.scratch.join(folder).join(program);
+                fs::create_dir_all(to.parent()?).ok()?;
+                fs::copy(dir.join(lang).join(program), &to).ok()?;
+                Ok(sandbox
+                    .kit_path()
+                    .join(folder)
+                    .join(program)
+                    .display()
+                    .to_string())
+            };
+            let target = if lang == "rust" {
+                &mut built.rust
+            } else {
+                &mut built.c
+            };
+            target.insert(program.clone(), entry);
+        }
+    }
+    Some(built)
+}
+
+/// Keeps this build's binaries for the next kit with the same sources.
+fn store_build(ws: &Workspace, key: &str, sandbox: &Sandbox, built: &Built) {
+    let dir = builds_dir(ws, key);
+    let _ = fs::remove_dir_all(&dir);
+    let mut saved = json!({});
+    for (lang, map) in [("rust", &built.rust), ("c", &built.c)] {
+        let mut entries = serde_json::Map::new();
+        for (program, result) in map {
+            let value = match result {
+                Ok(inside) => {
+                    let rel = Path::new(inside)
+                        .strip_prefix(sandbox.kit_path())
+                        .unwrap_or(Path::new(inside))
+                        .to_path_buf();
+                    let to = dir.join(lang).join(program);
+                    let copied = fs::create_dir_all(dir.join(lang))
+                        .and_then(|()| fs::copy(sandbox.scratch.join(rel), &to));
+                    if copied.is_err() {
+                        return;
+                    }
+                    json!({ "ok": true })
+                }
+                Err(why) => json!({ "error": why }),
+            };
+            entries.insert(program.clone(), value);
+        }
+        saved[lang] = serde_json::Value::Object(entries);
+    }
+    let _ = fs::write(dir.join("built.json"), saved.to_string());
+}
+
+/// A kit's name, from its folder.
+pub fn kit_name(dir: &Path) -> String {
+    let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    canonical
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "kit".into())
+}
+
+fn exercise(id: &str) -> Option<(&'static Section, &'static Exercise)> {
+    exercises().into_iter().find(|(_, e)| e.id == id)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn grade_exercise(
+    ws: &Workspace,
+    sandbox: &Sandbox,
+    refs: &References,
+    built: &Built,
+    scratch: &Path,
+    section: &Section,
+    e: &Exercise,
+    lang: &'static str,
+) -> Vec<CheckResult> {
+    let fail = |name: &str, detail: String| CheckResult {
+        name: name.into(),
+        passed: false,
+        skipped: false,
+        hidden: false,
+        detail,
+    };
+    // The markers must still be there, once.
+    let marked = marker_count(ws, scratch, section, e, lang);
+    if marked != 1 {
+        return vec![fail(
+            "markers",
+            format!(
+                "the markers of exercise {} are missing or doubled in your {lang} source",
+                e.id
+            ),
+        )];
+    }
+    let binary = match built.binary(lang, e.program()) {
+        Ok(b) => b,
+        Err(why) => return vec![fail("build", why)],
+    };
+    let program = find_program(e.program()).expect("exercises name programs");
+    let mut runs: Vec<(String, Vec<String>, bool)> = Vec::new();
+    for c in program.cases.iter().filter(|c| e.cases.contains(&c.name)) {
+        runs.push((c.name.clone(), c.args.clone(), false));
+    }
+    for r in &e.runs {
+        runs.push((r.case.clone(), r.args.clone(), false));
+    }
+    for r in &e.hidden {
+        runs.push((r.case.clone(), r.args.clone(), true));
+    }
+    let mut checks: Vec<CheckResult> = Vec::new();
+    // All or nothing: after the first failure the rest cannot change the
+    // points, and is not run.
+    let failed = |checks: &[CheckResult]| checks.iter().any(|c| !c.passed && !c.skipped);
+    for (case, args, hidden) in runs {
+        if failed(&checks) {
+            return checks;
+        }
+        let result = refs.get(ws, sandbox, e.program(), &args).and_then(|want| {
+            let run = student_run(sandbox, &binary, &args)?;
+            if let Some(why) = run.abnormal(PROGRAM.wall) {
+                return Err(format!("your program {why}"));
+            }
+            compare(&want, &full_text(&run), lang, &e.lines)
+        });
+        checks.push(CheckResult {
+            name: format!("{} {case}", if hidden { "hidden" } else { "case" }),
+            passed: result.is_ok(),
+            skipped: false,
+            hidden,
+            detail: result.err().unwrap_or_default(),
+        });
+    }
+    for pairing in &e.interop {
+        if failed(&checks) {
+            return checks;
+        }
+        let Some(interop) = section.interop.iter().find(|i| &i.name == pairing) else {
+            continue;
+        };
+        let result = check_interop(ws, sandbox, &binary, e.program(), interop, lang);
+        checks.push(CheckResult {
+            name: format!("interop {pairing}"),
+            passed: result.is_ok(),
+            skipped: false,
+            hidden: false,
+            detail: result.err().unwrap_or_default(),
+        });
+    }
+    for probe in &e.probes {
+        if failed(&checks) {
+            return checks;
+        }
+        let (result, skipped) = match probe.as_str() {
+            "refused" => (probe_refused(ws, sandbox, &binary, program, lang), false),
+            "fresh-socket" => match probe_fresh_socket(sandbox, &binary, program) {
+                Err(Skip(why)) if why.starts_with("skipped") => (Err(why), true),
+                other => (other.map_err(|Skip(w)| w), false),
+            },
+            other => (Err(format!("unknown probe {other}")), false),
+        };
+        checks.push(CheckResult {
+            name: format!("probe {probe}"),
+            passed: result.is_ok(),
+            skipped,
+            hidden: false,
+            detail: result.err().unwrap_or_default(),
+        });
+    }
+    checks
+}
+
+/// How often the scratch copy's sources of `lang` mark exercise `e`.
+fn marker_count(
+    ws: &Workspace,
+    scratch: &Path,
+    section: &Section,
+    e: &Exercise,
+    lang: &str,
+) -> usize {
+    let spec = Spec {
+        lang: lang.into(),
+        exercises: vec![e.id.clone()],
+        solved: false,
+    };
+    kit::kit_files(ws, &spec)
+        .iter()
+        .filter(|f| f.repo.starts_with(&section.dir) || f.repo.starts_with("lib/"))
+        .filter_map(|f| fs::read_to_string(scratch.join(&f.kit)).ok())
+        .map(|text| bodies(&text).iter().filter(|(id, _)| id == &e.id).count())
+        .sum()
+}
+
+fn student_run(sandbox: &Sandbox, binary: &str, args: &[String]) -> Result<Run, String> {
+    let cmd = sandbox.command(binary, args, "", &PROGRAM, &[]);
+    sandbox::run_capped(cmd, &PROGRAM).map_err(|e| format!("cannot run your program: {e}"))
+}
+
+/// A receiver started with `IP 0 ARGS`, its port read from the first
+/// line, then a sender pointed at it; both transcripts. Every wait is
+/// bounded and the receiver's group is killed on every way out.
+fn run_pair(
+    receiver: Command,
+    sender: impl FnOnce(String) -> Command,
+) -> Result<(String, String), String> {
+    let mut receiver = receiver;
+    receiver
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut group =
+        GroupChild::spawn(receiver).map_err(|e| format!("cannot start the receiver: {e}"))?;
+    let stdout = group.child.stdout.take().expect("piped stdout");
+    let stderr = group.child.stderr.take().expect("piped stderr");
+    let (line_tx, line_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = String::new();
+        let reader = BufReader::new(stdout.take(sandbox::OUTPUT_CAP as u64));
+        for line in reader.lines().map_while(Result::ok) {
+            let _ = line_tx.send(line.clone());
+            all.push_str(&line);
+            all.push('\n');
+        }
+        let mut err = String::new();
+        let _ = stderr
+            .take(sandbox::OUTPUT_CAP as u64)
+            .read_to_string(&mut err);
+        let _ = done_tx.send(all + &err);
+    });
+    let first = line_rx
+        .recv_timeout(PROGRAM.wall)
+        .map_err(|_| "the receiver printed no 'listening on' line".to_string())?;
+    let port = first
+        .split_whitespace()
+        .find_map(|w| w.parse::<std::net::SocketAddr>().ok())
+        .map(|a| a.port().to_string())
+        .ok_or_else(|| format!("the receiver printed '{first}', not 'listening on IP:PORT'"))?;
+    let sent = sandbox::run_capped(sender(port), &PROGRAM)
+        .map_err(|e| format!("cannot run the sender: {e}"))?;
+    let received = done_rx.recv_timeout(PROGRAM.wall);
+    group.kill_group();
+    let status = group.child.wait().ok().and_then(|s| s.code());
+    let received = received.map_err(|_| "the receiver did not finish in time".to_string())?;
+    if let Some(why) = sent.abnormal(PROGRAM.wall) {
+        return Err(format!("the sender {why}"));
+    }
+    Ok((
+        normalize(&format!("{received}[exit status {status:?}]\n")),
+        normalize(&format!(
+            "{}{}[exit status {:?}]\n",
+            sent.stdout, sent.stderr, sent.code
+        )),
+    ))
+}
+
+/// The student's program on its side of `interop`, the reference on the
+/// other, against both sides being the reference.
+fn check_interop(
+    ws: &Workspace,
+    sandbox: &Sandbox,
+    binary: &str,
+    program: &str,
+    interop: &Interop,
+    lang: &str,
+) -> Result<(), String> {
+    let ip = "127.0.0.1".to_string();
+    let recv_args = |extra: &[String]| {
+        let mut a = vec![ip.clone(), "0".into()];
+        a.extend(extra.iter().cloned());
+        a
+    };
+    let send_args = |port: String| {
+        let mut a = vec![ip.clone(), port];
+        a.extend(interop.sender_args.iter().cloned());
+        a
+    };
+    let ref_recv = ws.rust_binary(&interop.receiver);
+    let ref_send = ws.rust_binary(&interop.sender);
+    let want = run_pair(
+        sandbox.reference(&ref_recv, &recv_args(&interop.receiver_args)),
+        |port| sandbox.reference(&ref_send, &send_args(port)),
+    )
+    .map_err(|e| format!("the reference pair: {e}"))?;
+    let student_receives = interop.receiver == program;
+    let got = if student_receives {
+        run_pair(
+            sandbox.command(
+                binary,
+                &recv_args(&interop.receiver_args),
+                "",
+                &PROGRAM,
+                &[],
+            ),
+            |port| sandbox.reference(&ref_send, &send_args(port)),
+        )
+    } else {
+        run_pair(
+            sandbox.reference(&ref_recv, &recv_args(&interop.receiver_args)),
+            |port| sandbox.command(binary, &send_args(port), "", &PROGRAM, &[]),
+        )
+    }?;
+    let strip = |t: &str| {
+        if lang == "c" {
+            without_rust_only_lines(t)
+        } else {
+            t.to_string()
+        }
+    };
+    let (side, w, g) = if student_receives {
+        ("receiver", strip(&want.0), got.0)
+    } else {
+        ("sender", strip(&want.1), got.1)
+    };
+    if w == g {
+        Ok(())
+    } else {
+        Err(format!(
+            "your {side} with the reference {} differs (- reference, + yours):\n{}",
+            if student_receives {
+                "sender"
+            } else {
+                "receiver"
+            },
+            first_difference(&w, &g)
+        ))
+    }
+}
+
+/// A port where nothing listens, where the student's program runs.
+fn closed_port(sandbox: &Sandbox) -> Result<u16, String> {
+    if sandbox.has_netns() {
+        // A namespace of its own: nothing listens anywhere in it.
+        Ok(9)
+    } else {
+        sockref::peer::closed_port()
+            .map(|a| a.port())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The client pointed at a closed port fails as the reference does.
+fn probe_refused(
+    ws: &Workspace,
+    sandbox: &Sandbox,
+    binary: &str,
+    program: &sections::Program,
+    lang: &str,
+) -> Result<(), String> {
+    let port = closed_port(sandbox)?;
+    let mut args = vec!["127.0.0.1".to_string(), port.to_string()];
+    args.extend(program.connects.clone().unwrap_or_default());
+    let want = full_text(&reference_run(ws, &program.bin, &args, Some(sandbox))?);
+    let run = student_run(sandbox, binary, &args)?;
+    if let Some(why) = run.abnormal(PROGRAM.wall) {
+        return Err(format!("your program {why}"));
+    }
+    compare(&want, &full_text(&run), lang, &[])
+}
+
+#[derive(Debug)]
+struct Skip(String);
+
+/// Every connect attempt on a socket of its own: under strace, the
+/// client pointed at a closed port makes as many sockets as connects.
+fn probe_fresh_socket(
+    sandbox: &Sandbox,
+    binary: &str,
+    program: &sections::Program,
+) -> Result<(), Skip> {
+    let strace = ["/usr/bin/strace", "/bin/strace"]
+        .into_iter()
+        .find(|p| Path::new(p).is_file())
+        .ok_or_else(|| Skip("skipped: strace is not installed".into()))?;
+    let port = closed_port(sandbox).map_err(Skip)?;
+    let trace = sandbox.kit_path().join("probe-trace.txt");
+    let _ = fs::remove_file(sandbox.scratch.join("probe-trace.txt"));
+    let mut args: Vec<String> = ["-f", "-qq", "-e", "trace=socket,connect", "-o"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(trace.display().to_string());
+    args.extend([binary.to_string(), "127.0.0.1".into(), port.to_string()]);
+    args.extend(program.connects.clone().unwrap_or_default());
+    let run = sandbox::run_capped(sandbox.command(strace, &args, "", &PROGRAM, &[]), &PROGRAM)
+        .map_err(|e| Skip(format!("cannot run strace: {e}")))?;
+    if let Some(why) = run.abnormal(PROGRAM.wall) {
+        return Err(Skip(format!("your program {why}")));
+    }
+    let text = fs::read_to_string(sandbox.scratch.join("probe-trace.txt"))
+        .map_err(|_| Skip("skipped: strace wrote no trace (ptrace refused?)".into()))?;
+    let sockets = text
+        .lines()
+        .filter(|l| l.contains("socket(AF_INET, SOCK_STREAM"))
+        .count();
+    let connects = text.lines().filter(|l| l.contains("connect(")).count();
+    if connects < 2 {
+        return Err(Skip(format!(
+            "a client pointed at a closed port made {connects} connect attempt(s); the schedule asks for 3"
+        )));
+    }
+    if sockets < connects {
+        return Err(Skip(format!(
+            "{connects} connect attempts on {sockets} socket(s): a socket whose connect failed must not be reused (close it, make a new one)"
+        )));
+    }
+    Ok(())
+}
+
+/// The per-exercise table, the failures, and `score: X/Y` last.
+pub fn print_report(g: &Graded) {
+    let (score, max) = g.score();
+    if !g.missing.is_empty() {
+        println!("sandbox: missing protections: {}", g.missing.join("; "));
+    }
+    println!("grade: kit {} ({:.1} s)", g.kit, g.seconds);
+    println!("| exercise | lang | points | result |");
+    println!("|---|---|---|---|");
+    for e in &g.exercises {
+        for l in &e.langs {
+            let result = if l.passed() {
+                "pass".to_string()
+            } else {
+                let first = first_lines(&l.reason(), 1);
+                first
+                    .trim_end_matches(" (- reference, + yours):")
+                    .replace('|', "/")
+            };
+            let points = if l.passed() { e.max } else { 0 };
+            println!("| {} | {} | {points}/{} | {result} |", e.id, l.lang, e.max);
+        }
+    }
+    for e in &g.exercises {
+        for l in e.langs.iter().filter(|l| !l.passed()) {
+            println!("\nFAIL {} ({}): {}", e.id, l.lang, l.reason());
+        }
+    }
+    println!("score: {score}/{max}");
+}
+
+/// report.json, junit.xml and Gradescope's results.json into `dir`.
+pub fn write_reports(g: &Graded, dir: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let (score, max) = g.score();
+    let exercises: Vec<serde_json::Value> = g
+        .exercises
+        .iter()
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "section": e.section,
+                "title": e.title,
+                "score": e.score(),
+                "max": e.max,
+                "languages": e.langs.iter().map(|l| json!({
+                    "lang": l.lang,
+                    "passed": l.passed(),
+                    "checks": l.checks.iter().map(|c| json!({
+                        "name": c.name,
+                        "passed": c.passed,
+                        "skipped": c.skipped,
+                        "hidden": c.hidden,
+                        "detail": if c.hidden { String::new() } else { c.detail.clone() },
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let report = json!({
+        "kit": g.kit,
+        "missing_protections": g.missing,
+        "score": score,
+        "max": max,
+        "seconds": (g.seconds * 10.0).round() / 10.0,
+        "exercises": exercises,
+    });
+    fs::write(
+        dir.join("report.json"),
+        serde_json::to_string_pretty(&report)? + "\n",
+    )?;
+    // Gradescope's autograder format: one test per exercise.
+    let tests: Vec<serde_json::Value> = g
+        .exercises
+        .iter()
+        .map(|e| {
+            let output = e
+                .langs
+                .iter()
+                .map(|l| {
+                    if l.passed() {
+                        format!("{}: pass", l.lang)
+                    } else {
+                        format!("{}: {}", l.lang, l.reason())
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            json!({
+                "name": e.id,
+                "score": e.score(),
+                "max_score": e.max,
+                "output": output,
+                "visibility": "visible",
+            })
+        })
+        .collect();
+    let mut results = json!({ "score": score, "tests": tests });
+    if !g.missing.is_empty() {
+        results["output"] = json!(format!("missing protections: {}", g.missing.join("; ")));
+    }
+    fs::write(
+        dir.join("results.json"),
+        serde_json::to_string_pretty(&results)? + "\n",
+    )?;
+    fs::write(dir.join("junit.xml"), junit(g))
+}
+
+fn junit(g: &Graded) -> String {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new(format!("grade {}", g.kit));
+    report.set_time(Duration::from_secs_f64(g.seconds));
+    let mut suite = TestSuite::new(g.kit.as_str());
+    for e in &g.exercises {
+        let status = if e.score() == e.max {
+            TestCaseStatus::success()
+        } else {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let reason = e.langs.first().map(LangResult::reason).unwrap_or_default();
+            s.set_message(first_lines(&reason, 1));
+            s.set_description(reason);
+            s
+        };
+        let mut case = TestCase::new(e.id.as_str(), status);
+        case.set_classname(format!("{}.{}", g.kit, e.section));
+        suite.add_test_case(case);
+    }
+    report.add_test_suite(suite);
+    report.to_string().expect("JUnit XML serializes")
+}
+
+/// The uid student processes run as in job `slot` (one per parallel job,
+/// so that one kit's processes never count against another's limits).
+pub fn uid_for(slot: usize) -> u32 {
+    if slot == 0 {
+        65534
+    } else {
+        64500 + slot as u32
+    }
+}
+
+/// `cargo xtask grade DIR`.
+pub fn grade_command(ws: &Workspace, dir: &Path) -> Result<(), Error> {
+    let refs = References::default();
+    let g = grade_kit(ws, dir, uid_for(0), &refs)?;
+    print_report(&g);
+    let out = grade_dir(ws).join(&g.kit);
+    write_reports(&g, &out).map_err(|e| Error::runtime(format!("{}: {e}", out.display())))?;
+    let _ = fs::remove_dir_all(out.join("scratch"));
+    Ok(())
+}
+
+/// `cargo xtask grade --class DIR --jobs N`: every subfolder a kit; one
+/// bad kit never stops the others.
+pub fn class_command(ws: &Workspace, dir: &Path, jobs: usize) -> Result<(), Error> {
+    if !dir.is_dir() {
+        return Err(Error::usage(format!(
+            "{} is not a directory",
+            dir.display()
+        )));
+    }
+    let mut kits: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| Error::usage(format!("{}: {e}", dir.display())))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    kits.sort();
+    if kits.is_empty() {
+        return Err(Error::usage(format!(
+            "{} holds no kit folder",
+            dir.display()
+        )));
+    }
+    let start = Instant::now();
+    // Built once, before the jobs share them.
+    let all: BTreeSet<String> = exercises()
+        .iter()
+        .map(|(_, e)| e.program().to_string())
+        .collect();
+    build_reference(ws, &all).map_err(Error::runtime)?;
+    ensure_cache(ws, uid_for(0)).map_err(Error::runtime)?;
+    let refs = References::default();
+    let queue = Mutex::new(kits.iter().collect::<Vec<_>>());
+    let outcomes: Mutex<Vec<(String, Result<Graded, String>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for slot in 0..jobs.max(1) {
+            let (queue, outcomes, refs) = (&queue, &outcomes, &refs);
+            scope.spawn(move || {
+                loop {
+                    let Some(kit) = queue.lock().expect("queue").pop() else {
+                        break;
+                    };
+                    let name = kit_name(kit);
+                    let result =
+                        grade_kit(ws, kit, uid_for(slot + 1), refs).map_err(|e| e.to_string());
+                    if let Ok(g) = &result {
+                        let out = grade_dir(ws).join(&g.kit);
+                        let _ = write_reports(g, &out);
+                        let _ = fs::remove_dir_all(out.join("scratch"));
+                    }
+                    outcomes.lock().expect("outcomes").push((name, result));
+                }
+            });
+        }
+    });
+    let mut outcomes = outcomes.into_inner().expect("outcomes");
+    outcomes.sort_by(|a, b| a.0.cmp(&b.0));
+    let ids: Vec<&str> = exercises().iter().map(|(_, e)| e.id.as_str()).collect();
+    let mut csv = format!("student,{},total\n", ids.join(","));
+    println!("| student | score | note |");
+    println!("|---|---|---|");
+    for (name, result) in &outcomes {
+        match result {
+            Ok(g) => {
+                let (score, max) = g.score();
+                let cells: Vec<String> = ids
+                    .iter()
+                    .map(|id| {
+                        g.exercises
+                            .iter()
+                            .find(|e| e.id == *id)
+                            .map_or(String::new(), |e| e.score().to_string())
+                    })
+                    .collect();
+                csv.push_str(&format!(
+                    "{},{},{score}\n",
+                    csv_field(name),
+                    cells.join(",")
+                ));
+                let note = if g.missing.is_empty() {
+                    String::new()
+                } else {
+                    "sandbox incomplete".into()
+                };
+                println!("| {name} | {score}/{max} | {note} |");
+            }
+            Err(e) => {
+                csv.push_str(&format!(
+                    "{},{},0\n",
+                    csv_field(name),
+                    vec![""; ids.len()].join(",")
+                ));
+                println!("| {name} | not graded | {} |", first_lines(e, 1));
+            }
+        }
+    }
+    let path = grade_dir(ws).join("gradebook.csv");
+    fs::create_dir_all(grade_dir(ws))
+        .and_then(|()| fs::write(&path, csv))
+        .map_err(|e| Error::runtime(format!("{}: {e}", path.display())))?;
+    println!(
+        "{} kit(s) graded in {:.1} s; gradebook: {}",
+        outcomes.len(),
+        start.elapsed().as_secs_f64(),
+        crate::programs::display(ws, &path)
+    );
+    Ok(())
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
