@@ -93,8 +93,8 @@ const PLANTS: &[Plant] = &[
     Plant {
         exercise: "oob-recv/atmark",
         file: "rust/oob/oob/src/receiver.rs",
-        from: "        if sockatmark(conn).context(\"sockatmark\")? {\n            out.line(\"at OOB mark\");",
-        to: "        if false && sockatmark(conn).context(\"sockatmark\")? {\n            out.line(\"at OOB mark\");",
+        from: "        if sockatmark(conn).context(\"sockatmark\")? {\n            out.line(\"at OOB mark\")?;",
+        to: "        if false && sockatmark(conn).context(\"sockatmark\")? {\n            out.line(\"at OOB mark\")?;",
     },
     Plant {
         exercise: "oob-recv/atmark",
