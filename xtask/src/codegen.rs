@@ -29,6 +29,7 @@ const BLOCKS: &[(&str, &str)] = &[
     ("README.md", "stages"),
     ("book/src/graders.md", "stages"),
     ("book/src/graders.md", "section-names"),
+    ("ARCHITECTURE.md", "code-map"),
 ];
 
 /// Every block: the fixed ones, and each section chapter's exercises.
@@ -53,6 +54,7 @@ fn render(file: &str, block: &str) -> String {
         "stages" => stages_table(),
         "commands" => commands_list(),
         "section-names" => section_names(sections::all()),
+        "code-map" => code_map(sections::all()),
         other => unreachable!("BLOCKS names only rendered blocks, not {other}"),
     }
 }
@@ -105,6 +107,33 @@ fn commands_list() -> String {
     for sub in cli.get_subcommands() {
         let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
         out.push_str(&format!("- `cargo xtask {}`: {about}\n", sub.get_name()));
+    }
+    out
+}
+
+/// ARCHITECTURE.md's map of the section folders: every package, and
+/// whether it is a program or the library its programs share.
+fn code_map(sections: &[Section]) -> String {
+    let mut out = String::from("| folder | packages | teaches |\n|---|---|---|\n");
+    for s in sections {
+        let packages: Vec<String> = s
+            .packages
+            .iter()
+            .map(|p| {
+                if s.programs.iter().any(|prog| &prog.bin == p) {
+                    format!("`{p}`")
+                } else {
+                    format!("`{p}` (library)")
+                }
+            })
+            .collect();
+        out.push_str(&format!(
+            "| `{}` | {} | {} ({}) |\n",
+            s.dir,
+            packages.join(", "),
+            s.summary,
+            s.textbook.join(", ")
+        ));
     }
     out
 }
