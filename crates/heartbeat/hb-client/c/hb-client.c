@@ -16,31 +16,37 @@ static void client(const struct sockaddr_storage *addr, socklen_t len, double ns
     snprintf(peer, sizeof peer, "%s", endpoint_text(addr));
     if (connect(s, (const struct sockaddr *)addr, len) < 0)
         call_failed("connect to %s", peer);
-    printf("connected to %s\n", peer);
+    outf("connected to %s\n", peer);
     struct heartbeat hb;
     hb_init(&hb, s, HB_CLIENT, nsec, nprobes);
     for (;;) {
         switch (hb_next(&hb)) {
         case HB_HEARD:
             if (hb.after_silence)
-                printf("the server is back: counter reset to 0\n");
+                outf("the server is back: counter reset to 0\n");
             if (count && hb.heard == count) {
-                printf("%u replies, closing\n", hb.heard);
+                outf("%u replies, closing\n", hb.heard);
+                hb_close(&hb);
                 exit(0);
             }
             break;
         case HB_MISSED:
-            printf("probe unanswered (%u of %u)\n", hb.missed, nprobes);
+            outf("probe unanswered (%u of %u)\n", hb.missed, nprobes);
             break;
         case HB_TICK:
             break;
         case HB_DEAD:
-            fflush(stdout);
+            check_stdout();
             fprintf(stderr, "error: %u probes unanswered: the server at %s is dead\n", hb.missed, peer);
             exit(1);
         case HB_CLOSED:
-            printf("the server closed the connection\n");
+            outf("the server closed the connection\n");
             exit(0);
+        case HB_RESET:
+            check_stdout();
+            fprintf(stderr, "error: the server at %s reset the connection: %s\n", peer,
+                    hb_reset_reason(&hb));
+            exit(1);
         }
     }
 }

@@ -57,21 +57,21 @@ fn main() -> ExitCode {
 /// `count` probes.
 fn client(addr: SocketAddr, config: Config, count: Option<u32>) -> Result<(), Error> {
     let sock = TcpStream::connect(addr).context(format!("connect to {addr}"))?;
-    println!("connected to {addr}");
+    sockref::outln!("connected to {addr}")?;
     let mut hb = Heartbeat::new(sock, Role::Client, config)?;
     loop {
         match hb.step()? {
             Step::Heard { after_silence, .. } => {
                 if after_silence {
-                    println!("the server is back: counter reset to 0");
+                    sockref::outln!("the server is back: counter reset to 0")?;
                 }
                 if count == Some(hb.heard()) {
-                    println!("{} replies, closing", hb.heard());
-                    return Ok(());
+                    sockref::outln!("{} replies, closing", hb.heard())?;
+                    return hb.close();
                 }
             }
             Step::Missed { missed } => {
-                println!("probe unanswered ({missed} of {})", config.nprobes);
+                sockref::outln!("probe unanswered ({missed} of {})", config.nprobes)?;
             }
             Step::Tick => {}
             Step::Dead { missed } => {
@@ -80,8 +80,14 @@ fn client(addr: SocketAddr, config: Config, count: Option<u32>) -> Result<(), Er
                 )));
             }
             Step::Closed => {
-                println!("the server closed the connection");
+                sockref::outln!("the server closed the connection")?;
                 return Ok(());
+            }
+            step @ Step::Reset(..) => {
+                let why = step.reset_reason().unwrap_or_default();
+                return Err(Error::runtime(format!(
+                    "the server at {addr} reset the connection: {why}"
+                )));
             }
         }
     }

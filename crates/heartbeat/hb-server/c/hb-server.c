@@ -6,10 +6,12 @@
 #include "heartbeat.h"
 
 /* ANCHOR: server */
+/* Serves clients one at a time until one closes (exit 0) or is declared
+ * dead (exit 1); a client that resets costs one line on stderr. */
 static void server(const struct sockaddr_storage *addr, socklen_t len, double nsec, unsigned nprobes)
 {
-    struct sockaddr_storage local, from;
-    socklen_t llen = sizeof local, flen = sizeof from;
+    struct sockaddr_storage local;
+    socklen_t llen = sizeof local;
     char peer[INET6_ADDRSTRLEN + 16];
     int on = 1;
     int l = socket(addr->ss_family, SOCK_STREAM, 0);
@@ -21,33 +23,48 @@ static void server(const struct sockaddr_storage *addr, socklen_t len, double ns
     if (listen(l, 128) < 0)
         call_failed("listen");
     getsockname(l, (struct sockaddr *)&local, &llen);
-    printf("listening on %s\n", endpoint_text(&local));
-    fflush(stdout);
-    int s = accept(l, (struct sockaddr *)&from, &flen);
-    if (s < 0)
-        call_failed("accept on %s", endpoint_text(&local));
-    snprintf(peer, sizeof peer, "%s", endpoint_text(&from));
-    printf("connection from %s\n", peer);
-    struct heartbeat hb;
-    hb_init(&hb, s, HB_SERVER, nsec, nprobes);
+    outf("listening on %s\n", endpoint_text(&local));
     for (;;) {
-        switch (hb_next(&hb)) {
-        case HB_HEARD:
-            if (hb.after_silence)
-                printf("the client is back: counter reset to 0\n");
-            break;
-        case HB_MISSED:
-            printf("no probe (%u of %u)\n", hb.missed, nprobes);
-            break;
-        case HB_TICK:
-            break;
-        case HB_DEAD:
-            fflush(stdout);
-            fprintf(stderr, "error: no probe for %u periods: the client at %s is dead\n", hb.missed, peer);
-            exit(1);
-        case HB_CLOSED:
-            printf("the client closed the connection after %u probes\n", hb.heard);
-            exit(0);
+        struct sockaddr_storage from;
+        socklen_t flen = sizeof from;
+        int s = accept(l, (struct sockaddr *)&from, &flen);
+        if (s < 0 && errno == ECONNABORTED) { /* the client failed in the queue */
+            fprintf(stderr, "client ?: accept: %s (os error %d); waiting for the next client\n",
+                    strerror(errno), errno);
+            continue;
+        }
+        if (s < 0)
+            call_failed("accept on %s", endpoint_text(&local));
+        snprintf(peer, sizeof peer, "%s", endpoint_text(&from));
+        outf("connection from %s\n", peer);
+        struct heartbeat hb;
+        hb_init(&hb, s, HB_SERVER, nsec, nprobes);
+        for (int serving = 1; serving;) {
+            switch (hb_next(&hb)) {
+            case HB_HEARD:
+                if (hb.after_silence)
+                    outf("the client is back: counter reset to 0\n");
+                break;
+            case HB_MISSED:
+                outf("no probe (%u of %u)\n", hb.missed, nprobes);
+                break;
+            case HB_TICK:
+                break;
+            case HB_DEAD:
+                check_stdout();
+                fprintf(stderr, "error: no probe for %u periods: the client at %s is dead\n",
+                        hb.missed, peer);
+                exit(1);
+            case HB_CLOSED:
+                outf("the client closed the connection after %u probes\n", hb.heard);
+                exit(0);
+            case HB_RESET:
+                fprintf(stderr, "client %s: %s after %u probes; waiting for the next client\n", peer,
+                        hb_reset_reason(&hb), hb.heard);
+                hb_close(&hb);
+                serving = 0;
+                break;
+            }
         }
     }
 }

@@ -13,7 +13,18 @@ fn masked(text: &str) -> String {
                 .collect::<Vec<_>>()
                 .join(" ")
         })
-        .map(|l| l.replace(char::is_numeric, "#"))
+        .map(|l| {
+            // Every run of digits (a pid of any length) is one '#'.
+            let mut masked = String::new();
+            for c in l.chars() {
+                if !c.is_ascii_digit() {
+                    masked.push(c);
+                } else if !masked.ends_with('#') {
+                    masked.push('#');
+                }
+            }
+            masked
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -54,4 +65,30 @@ fn bad_input_is_a_usage_error() {
     ] {
         assert_usage_error(BIN, args);
     }
+}
+
+#[test]
+fn a_non_utf8_argument_is_the_same_usage_error_in_rust_and_c() {
+    use std::os::unix::ffi::OsStrExt;
+    let twin = sockref::testing::c_twin(
+        "crates/heartbeat/hb-server/c/hb-server.c",
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+    );
+    let arg = std::ffi::OsStr::from_bytes(b"caf\xE9");
+    let run = |bin: &std::path::Path| {
+        let out = std::process::Command::new(bin).arg(arg).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let rust = run(std::path::Path::new(BIN));
+    assert_eq!(rust.0, Some(2));
+    assert!(
+        rust.1
+            .starts_with("error: argument 'caf\\xE9' is not valid UTF-8\n"),
+        "{}",
+        rust.1
+    );
+    assert_eq!(run(&twin), rust);
 }

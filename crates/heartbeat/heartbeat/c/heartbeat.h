@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 enum hb_role { HB_CLIENT, HB_SERVER };
-enum hb_step { HB_HEARD, HB_MISSED, HB_TICK, HB_DEAD, HB_CLOSED };
+enum hb_step { HB_HEARD, HB_MISSED, HB_TICK, HB_DEAD, HB_CLOSED, HB_RESET };
 
 struct heartbeat {
     int sock, sigfd, timerfd;
@@ -30,7 +30,32 @@ struct heartbeat {
     unsigned nprobes, counter, sent, heard;
     int after_silence; /* of the last HB_HEARD */
     unsigned missed;   /* of the last HB_MISSED or HB_DEAD */
+    const char *reset_call; /* of the last HB_RESET: the call that failed, */
+    int reset_errno;        /* and its errno */
 };
+
+/* The errors that mean the connection itself is gone (the peer reset it),
+ * not that this side failed. */
+static int hb_is_reset(int e)
+{
+    return e == ECONNRESET || e == EPIPE || e == ENOTCONN;
+}
+
+/* For HB_RESET: "recv: Connection reset by peer (os error 104)". */
+static const char *hb_reset_reason(const struct heartbeat *hb)
+{
+    static char text[160];
+    snprintf(text, sizeof text, "%s: %s (os error %d)", hb->reset_call,
+             strerror(hb->reset_errno), hb->reset_errno);
+    return text;
+}
+
+static enum hb_step hb_reset(struct heartbeat *hb, const char *call, int e)
+{
+    hb->reset_call = call;
+    hb->reset_errno = e;
+    return HB_RESET;
+}
 
 /* Seconds as the Rust programs print them: 0.1, 1, 2.5. */
 static const char *hb_seconds(double s)
@@ -87,14 +112,52 @@ static void hb_init(struct heartbeat *hb, int sock, enum hb_role role, double ns
     hb_arm(hb, nsec);
 }
 
-static void hb_send_urgent(struct heartbeat *hb, unsigned char byte)
+
+/* Sends one urgent byte; returns 0, or the errno of a reset connection. */
+static int hb_send_urgent(struct heartbeat *hb, unsigned char byte)
 {
     if (send(hb->sock, &byte, 1, MSG_OOB | MSG_NOSIGNAL) == 1) {
         if (hb->role == HB_SERVER)
             hb->sent++;
-    } else if (errno != EAGAIN) {
+    } else if (hb_is_reset(errno)) {
+        return errno;
+    } else if (errno != EAGAIN) { /* EAGAIN: a full send buffer; the counter decides */
         call_failed("send(MSG_OOB)");
     }
+    return 0;
+}
+
+/* Normal bytes: older probes a newer urgent byte turned into normal data,
+ * or whatever a misbehaving peer sends (all dropped). HB_CLOSED at end of
+ * file, HB_RESET if the connection was reset, else HB_TICK. */
+static enum hb_step hb_drain(struct heartbeat *hb)
+{
+    char buf[256];
+    for (;;) {
+        ssize_t got = recv(hb->sock, buf, sizeof buf, 0);
+        if (got == 0)
+            return HB_CLOSED;
+        if (got < 0 && hb_is_reset(errno))
+            return hb_reset(hb, "recv", errno);
+        if (got < 0 && errno == EAGAIN)
+            return HB_TICK;
+        if (got < 0)
+            call_failed("recv");
+    }
+}
+
+/* Closes the socket and both descriptors of hb_init (SIGURG stays
+ * blocked), with FIN, not RST: a normal read first steps over the holes
+ * that urgent bytes read with MSG_OOB left in the stream. Their segments
+ * stay queued until a normal read passes them, and closing a socket with
+ * unread data queued sends RST (RFC 2525). */
+__attribute__((unused))
+static void hb_close(struct heartbeat *hb)
+{
+    hb_drain(hb);
+    close(hb->sock);
+    close(hb->sigfd);
+    close(hb->timerfd);
 }
 
 /* ANCHOR: hb_next */
@@ -119,8 +182,9 @@ static enum hb_step hb_next(struct heartbeat *hb)
         unsigned char byte;
         ssize_t n = recv(hb->sock, &byte, 1, MSG_OOB);
         if (n == 1) {
-            if (hb->role == HB_SERVER)
-                hb_send_urgent(hb, byte);
+            int e;
+            if (hb->role == HB_SERVER && (e = hb_send_urgent(hb, byte)) != 0)
+                return hb_reset(hb, "send(MSG_OOB)", e);
             hb->after_silence = hb->counter > 1;
             if (hb->role == HB_SERVER && hb->heard == 0)
                 hb_arm(hb, hb->nsec / 2); /* probes fall mid-period */
@@ -128,20 +192,14 @@ static enum hb_step hb_next(struct heartbeat *hb)
             hb->heard++;
             return HB_HEARD;
         }
+        if (n < 0 && hb_is_reset(errno))
+            return hb_reset(hb, "recv(MSG_OOB)", errno);
         if (n < 0 && errno != EINVAL && errno != EAGAIN)
             call_failed("recv(MSG_OOB)");
-        if (fds[0].revents & (POLLIN | POLLHUP)) {
-            /* Older probes a newer urgent byte turned into normal data. */
-            char buf[256];
-            for (;;) {
-                ssize_t got = recv(hb->sock, buf, sizeof buf, 0);
-                if (got == 0 || (got < 0 && errno == ECONNRESET))
-                    return HB_CLOSED;
-                if (got < 0 && errno == EAGAIN)
-                    break;
-                if (got < 0)
-                    call_failed("recv");
-            }
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            enum hb_step end = hb_drain(hb);
+            if (end != HB_TICK)
+                return end;
         }
         if (fds[2].revents & POLLIN) {
             uint64_t expirations; /* however many: one tick */
@@ -152,8 +210,10 @@ static enum hb_step hb_next(struct heartbeat *hb)
             if (hb->counter > hb->nprobes)
                 return HB_DEAD;
             if (hb->role == HB_CLIENT) {
+                int e;
                 hb->sent++;
-                hb_send_urgent(hb, (unsigned char)hb->sent);
+                if ((e = hb_send_urgent(hb, (unsigned char)hb->sent)) != 0)
+                    return hb_reset(hb, "send(MSG_OOB)", e);
             }
             return hb->missed == 0 ? HB_TICK : HB_MISSED;
         }
@@ -170,23 +230,19 @@ struct hb_options {
     int demo_peer;
 };
 
+/* Rule 4 of sockref.h: seconds, 1 ms to MAX_SECONDS, to the millisecond. */
 static double hb_parse_seconds(const char *text)
 {
-    char *end;
-    errno = 0;
-    double s = strtod(text, &end);
-    if (text[0] == '\0' || text[0] == ' ' || strpbrk(text, "xX") || *end != '\0' || !(s > 0)
-        || s > 1e12)
-        usage_error("'%s' is not a positive number of seconds", text);
-    return s;
+    return (double)parse_seconds_ms(text) / 1000.0;
 }
 
+/* Rule 3 of sockref.h: digits only, 1 to 1000, never wrapped. */
 static unsigned hb_parse_whole(const char *text, const char *what)
 {
-    size_t len = strlen(text);
-    if (len == 0 || len > 5 || strspn(text, "0123456789") != len || atoi(text) < 1 || atoi(text) > 1000)
+    unsigned long long n;
+    if (!parse_whole(text, 1000, &n) || n < 1)
         usage_error("%s '%s' is not a whole number from 1 to 1000", what, text);
-    return (unsigned)atoi(text);
+    return (unsigned)n;
 }
 
 static void hb_parse_options(int argc, char *argv[], int with_count, struct hb_options *o)
@@ -211,7 +267,7 @@ static void hb_parse_options(int argc, char *argv[], int with_count, struct hb_o
                 o->nprobes = hb_parse_whole(v, "--nprobes");
             else if (with_count && (v = option_value(argc, argv, &i, "--count")))
                 o->count = hb_parse_whole(v, "--count");
-            else if (strcmp(argv[i], "--demo-peer") == 0)
+            else if (strcmp(argv[i], "--demo-peer") == 0) /* '--demo-peer=x' is invalid */
                 o->demo_peer = 1;
             else
                 usage_error("invalid option '%s'", argv[i]);
@@ -246,7 +302,7 @@ static void hb_demo_peer(enum hb_role role, double nsec, unsigned nprobes,
     hb_init(&hb, s, role, nsec, nprobes);
     for (;;) {
         enum hb_step step = hb_next(&hb);
-        if (step == HB_DEAD || step == HB_CLOSED)
+        if (step == HB_DEAD || step == HB_CLOSED || step == HB_RESET)
             exit(0);
     }
 }
@@ -287,7 +343,7 @@ static void hb_self_demo(enum hb_role role, double nsec, unsigned nprobes)
     atexit(hb_demo_reap);
     struct pollfd pfd = { .fd = listener, .events = POLLIN };
     if (poll(&pfd, 1, 5000) <= 0) {
-        fflush(stdout);
+        check_stdout();
         fprintf(stderr, "error: accept on %s: nobody connected within 5 s\n", endpoint_text(&addr));
         exit(1);
     }
@@ -296,9 +352,9 @@ static void hb_self_demo(enum hb_role role, double nsec, unsigned nprobes)
         call_failed("accept on %s", endpoint_text(&addr));
     const char *me = role == HB_CLIENT ? "client" : "server";
     const char *other = role == HB_CLIENT ? "server" : "client";
-    printf("this process is the %s; the %s is pid %d, connected over %s\n", me, other, (int)pid,
+    outf("this process is the %s; the %s is pid %d, connected over %s\n", me, other, (int)pid,
            endpoint_text(&addr));
-    printf("a probe every %s s; the %s is dead after %u %s\n", hb_seconds(nsec), other, nprobes,
+    outf("a probe every %s s; the %s is dead after %u %s\n", hb_seconds(nsec), other, nprobes,
            role == HB_CLIENT ? "unanswered probes" : "periods without a probe");
     const char *missed_fmt = role == HB_CLIENT ? "probe unanswered (%u of %u)" : "no probe (%u of %u)";
     struct heartbeat hb;
@@ -308,45 +364,50 @@ static void hb_self_demo(enum hb_role role, double nsec, unsigned nprobes)
     for (;;) {
         enum hb_step step = hb_next(&hb);
         if (step == HB_CLOSED) {
-            fflush(stdout);
+            check_stdout();
             fprintf(stderr, "error: the %s closed the connection\n", other);
+            exit(1);
+        }
+        if (step == HB_RESET) {
+            check_stdout();
+            fprintf(stderr, "error: the %s reset the connection: %s\n", other, hb_reset_reason(&hb));
             exit(1);
         }
         if (step == HB_HEARD && phase == HEALTHY) {
             n++;
             if (role == HB_CLIENT)
-                printf("reply %u\n", n);
+                outf("reply %u\n", n);
             else
-                printf("probe %u answered\n", n);
+                outf("probe %u answered\n", n);
             if (n == 3) {
                 hb_signal(pid, SIGSTOP, "SIGSTOP");
-                printf("SIGSTOP to the %s (pid %d)\n", other, (int)pid);
+                outf("SIGSTOP to the %s (pid %d)\n", other, (int)pid);
                 phase = STOPPED;
             }
         } else if (step == HB_MISSED && phase == STOPPED) {
-            printf(missed_fmt, hb.missed, nprobes);
-            printf("\n");
+            outf(missed_fmt, hb.missed, nprobes);
+            outf("\n");
             if (hb.missed == nprobes - 1) {
                 hb_signal(pid, SIGCONT, "SIGCONT");
-                printf("SIGCONT to the %s (pid %d)\n", other, (int)pid);
+                outf("SIGCONT to the %s (pid %d)\n", other, (int)pid);
                 phase = RESUMED;
             }
         } else if (step == HB_HEARD && phase == RESUMED) {
-            printf("the %s is back: counter reset to 0\n", other);
+            outf("the %s is back: counter reset to 0\n", other);
             hb_signal(pid, SIGSTOP, "SIGSTOP");
-            printf("SIGSTOP to the %s (pid %d)\n", other, (int)pid);
+            outf("SIGSTOP to the %s (pid %d)\n", other, (int)pid);
             phase = STOPPED_FOR_GOOD;
         } else if (step == HB_MISSED && phase == STOPPED_FOR_GOOD) {
-            printf(missed_fmt, hb.missed, nprobes);
-            printf("\n");
+            outf(missed_fmt, hb.missed, nprobes);
+            outf("\n");
         } else if (step == HB_DEAD && phase == STOPPED_FOR_GOOD) {
-            printf(missed_fmt, hb.missed, nprobes);
-            printf(": the %s is dead\n", other);
+            outf(missed_fmt, hb.missed, nprobes);
+            outf(": the %s is dead\n", other);
             hb_demo_reap();
-            printf("SIGKILL to the %s (pid %d)\n", other, (int)pid);
+            outf("SIGKILL to the %s (pid %d)\n", other, (int)pid);
             exit(0);
         } else if (step == HB_DEAD) {
-            fflush(stdout);
+            check_stdout();
             fprintf(stderr, "error: the %s was declared dead before the demo stopped it for good\n",
                     other);
             exit(1);

@@ -77,8 +77,8 @@ pub fn self_demo(role: Role, config: Config, exe: &std::path::Path) -> Result<()
         Role::Server => ("server", "client"),
     };
     let pid = peer.child.id();
-    println!("this process is the {me}; the {other} is pid {pid}, connected over {addr}");
-    println!(
+    sockref::outln!("this process is the {me}; the {other} is pid {pid}, connected over {addr}")?;
+    sockref::outln!(
         "a probe every {} s; the {other} is dead after {} {}",
         seconds(config.nsec),
         config.nprobes,
@@ -86,7 +86,7 @@ pub fn self_demo(role: Role, config: Config, exe: &std::path::Path) -> Result<()
             Role::Client => "unanswered probes",
             Role::Server => "periods without a probe",
         }
-    );
+    )?;
     let mut hb = Heartbeat::new(sock, role, config)?;
     // ANCHOR: script
     let mut phase = Phase::Healthy(0);
@@ -99,38 +99,46 @@ pub fn self_demo(role: Role, config: Config, exe: &std::path::Path) -> Result<()
             (Step::Heard { .. }, Phase::Healthy(n)) => {
                 *n += 1;
                 match role {
-                    Role::Client => println!("reply {n}"),
-                    Role::Server => println!("probe {n} answered"),
+                    Role::Client => sockref::outln!("reply {n}")?,
+                    Role::Server => sockref::outln!("probe {n} answered")?,
                 }
                 if *n == 3 {
                     peer.signal(Signal::SIGSTOP)?;
-                    println!("SIGSTOP to the {other} (pid {pid})");
+                    sockref::outln!("SIGSTOP to the {other} (pid {pid})")?;
                     phase = Phase::Stopped;
                 }
             }
             (Step::Missed { missed }, Phase::Stopped) => {
-                println!("{}", missed_line(missed));
+                sockref::outln!("{}", missed_line(missed))?;
                 if missed == config.nprobes - 1 {
                     peer.signal(Signal::SIGCONT)?;
-                    println!("SIGCONT to the {other} (pid {pid})");
+                    sockref::outln!("SIGCONT to the {other} (pid {pid})")?;
                     phase = Phase::Resumed;
                 }
             }
             (Step::Heard { .. }, Phase::Resumed) => {
-                println!("the {other} is back: counter reset to 0");
+                sockref::outln!("the {other} is back: counter reset to 0")?;
                 peer.signal(Signal::SIGSTOP)?;
-                println!("SIGSTOP to the {other} (pid {pid})");
+                sockref::outln!("SIGSTOP to the {other} (pid {pid})")?;
                 phase = Phase::StoppedForGood;
             }
-            (Step::Missed { missed }, Phase::StoppedForGood) => println!("{}", missed_line(missed)),
+            (Step::Missed { missed }, Phase::StoppedForGood) => {
+                sockref::outln!("{}", missed_line(missed))?
+            }
             (Step::Dead { missed }, Phase::StoppedForGood) => {
-                println!("{}: the {other} is dead", missed_line(missed));
+                sockref::outln!("{}: the {other} is dead", missed_line(missed))?;
                 drop(peer);
-                println!("SIGKILL to the {other} (pid {pid})");
+                sockref::outln!("SIGKILL to the {other} (pid {pid})")?;
                 return Ok(());
             }
             (Step::Closed, _) => {
                 return Err(Error::runtime(format!("the {other} closed the connection")));
+            }
+            (step @ Step::Reset(..), _) => {
+                let why = step.reset_reason().unwrap_or_default();
+                return Err(Error::runtime(format!(
+                    "the {other} reset the connection: {why}"
+                )));
             }
             (Step::Dead { .. }, _) => {
                 return Err(Error::runtime(format!(
@@ -150,7 +158,7 @@ pub fn demo_peer(role: Role, config: Config, addr: SocketAddr) -> Result<(), Err
     let sock = TcpStream::connect(addr).context(format!("connect to {addr}"))?;
     let mut hb = Heartbeat::new(sock, role, config)?;
     loop {
-        if let Step::Dead { .. } | Step::Closed = hb.step()? {
+        if let Step::Dead { .. } | Step::Closed | Step::Reset(..) = hb.step()? {
             return Ok(());
         }
     }

@@ -101,6 +101,26 @@ pub enum Step {
     Dead { missed: u32 },
     /// The peer closed the connection.
     Closed,
+    /// The peer reset the connection (RST), or it was reset under us: a
+    /// call on the socket failed with ECONNRESET, EPIPE or ENOTCONN. The
+    /// text names the call and the reason.
+    Reset(&'static str, Errno),
+}
+
+/// The errors that mean the connection itself is gone (the peer reset it),
+/// not that this side failed.
+fn is_reset(e: Errno) -> bool {
+    matches!(e, Errno::ECONNRESET | Errno::EPIPE | Errno::ENOTCONN)
+}
+
+impl Step {
+    /// For [`Step::Reset`]: `recv: Connection reset by peer (os error 104)`.
+    pub fn reset_reason(&self) -> Option<String> {
+        match self {
+            Step::Reset(call, e) => Some(format!("{call}: {}", io::Error::from(*e))),
+            _ => None,
+        }
+    }
 }
 
 /// One end of a heartbeat over a connected TCP socket.
@@ -175,6 +195,14 @@ impl Heartbeat {
         self.heard
     }
 
+    /// Closes the connection with FIN, not RST: a normal read first steps
+    /// over the holes that urgent bytes read with MSG_OOB left in the
+    /// stream. Their segments stay queued until a normal read passes them,
+    /// and closing a socket with unread data queued sends RST (RFC 2525).
+    pub fn close(mut self) -> Result<(), Error> {
+        self.drain_normal().map(drop)
+    }
+
     /// The socket, for the caller's own use (its address, shutting down).
     pub fn socket(&self) -> &TcpStream {
         &self.sock
@@ -198,8 +226,10 @@ impl Heartbeat {
             if let Some(step) = self.take_urgent()? {
                 return Ok(step);
             }
-            if ready[0].intersects(PollFlags::POLLIN | PollFlags::POLLHUP) && self.drain_normal()? {
-                return Ok(Step::Closed);
+            if ready[0].intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
+                && let Some(end) = self.drain_normal()?
+            {
+                return Ok(end);
             }
             if ready[2].contains(PollFlags::POLLIN) {
                 // However many periods went by, one tick: signals do not queue.
@@ -219,10 +249,18 @@ impl Heartbeat {
             // EINVAL: no urgent byte (or already read); EAGAIN: announced,
             // not yet here (POLLPRI will say when).
             Ok(_) | Err(Errno::EINVAL) | Err(Errno::EAGAIN) => return Ok(None),
-            Err(e) => return Err(Error::runtime(format!("recv(MSG_OOB): {e}"))),
+            Err(e) if is_reset(e) => return Ok(Some(Step::Reset("recv(MSG_OOB)", e))),
+            Err(e) => {
+                return Err(Error::runtime(format!(
+                    "recv(MSG_OOB): {}",
+                    io::Error::from(e)
+                )));
+            }
         }
-        if self.role == Role::Server {
-            self.send_urgent(byte[0])?;
+        if self.role == Role::Server
+            && let Err(e) = self.send_urgent(byte[0])?
+        {
+            return Ok(Some(Step::Reset("send(MSG_OOB)", e)));
         }
         let after_silence = self.counter > 1;
         if self.role == Role::Server && self.heard == 0 {
@@ -242,6 +280,7 @@ impl Heartbeat {
         self.counter = 0;
         self.heard += 1;
         self.last_heard = Instant::now();
+
         Ok(Some(Step::Heard {
             byte: byte[0],
             after_silence,
@@ -249,16 +288,17 @@ impl Heartbeat {
     }
 
     /// Normal bytes: older probes that a newer urgent byte turned into
-    /// normal data (they are dropped). True at end of file.
-    fn drain_normal(&mut self) -> Result<bool, Error> {
+    /// normal data, or whatever a misbehaving peer sends (all dropped).
+    /// `Closed` at end of file, `Reset` if the connection was reset.
+    fn drain_normal(&mut self) -> Result<Option<Step>, Error> {
         let mut buf = [0u8; 256];
         loop {
             match recv(self.sock.as_raw_fd(), &mut buf, MsgFlags::empty()) {
-                Ok(0) => return Ok(true),
+                Ok(0) => return Ok(Some(Step::Closed)),
                 Ok(_) => continue,
-                Err(Errno::EAGAIN) => return Ok(false),
-                Err(Errno::ECONNRESET) => return Ok(true),
-                Err(e) => return Err(Error::runtime(format!("recv: {e}"))),
+                Err(Errno::EAGAIN) => return Ok(None),
+                Err(e) if is_reset(e) => return Ok(Some(Step::Reset("recv", e))),
+                Err(e) => return Err(Error::runtime(format!("recv: {}", io::Error::from(e)))),
             }
         }
     }
@@ -271,7 +311,9 @@ impl Heartbeat {
         }
         if self.role == Role::Client {
             self.sent += 1;
-            self.send_urgent(self.sent as u8)?;
+            if let Err(e) = self.send_urgent(self.sent as u8)? {
+                return Ok(Step::Reset("send(MSG_OOB)", e));
+            }
         }
         Ok(if missed == 0 {
             Step::Tick
@@ -280,7 +322,8 @@ impl Heartbeat {
         })
     }
 
-    fn send_urgent(&mut self, byte: u8) -> Result<(), Error> {
+    /// Sends one urgent byte; `Ok(Err(errno))` if the connection was reset.
+    fn send_urgent(&mut self, byte: u8) -> Result<Result<(), Errno>, Error> {
         match send(
             self.sock.as_raw_fd(),
             &[byte],
@@ -290,10 +333,11 @@ impl Heartbeat {
                 if self.role == Role::Server {
                     self.sent += 1;
                 }
-                Ok(())
+                Ok(Ok(()))
             }
             // A full send buffer (a long-dead link): the counter decides.
-            Err(Errno::EAGAIN) => Ok(()),
+            Err(Errno::EAGAIN) => Ok(Ok(())),
+            Err(e) if is_reset(e) => Ok(Err(e)),
             Err(e) => Err(Error::Runtime(format!(
                 "send(MSG_OOB): {}",
                 io::Error::from(e)
@@ -332,9 +376,17 @@ impl Options {
                 Arg::Long("count") if with_count => {
                     opts.count = Some(whole(parser.value()?, "--count")?);
                 }
-                Arg::Long("demo-peer") => opts.demo_peer = true,
+                Arg::Long("demo-peer") => match parser.optional_value() {
+                    None => opts.demo_peer = true,
+                    Some(v) => {
+                        return Err(Error::usage(format!(
+                            "invalid option '--demo-peer={}'",
+                            v.to_string_lossy()
+                        )));
+                    }
+                },
                 Arg::Value(v) => opts.positional.push(sockref::cli::utf8(v)?),
-                other => return Err(other.unexpected().into()),
+                other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
             }
         }
         Ok(opts)

@@ -26,11 +26,11 @@ fn main() -> ExitCode {
             match arg {
                 sockref::lexopt::Arg::Long("check") if mode == "table" => mode = "check",
                 sockref::lexopt::Arg::Long("bench") if mode == "table" => mode = "bench",
-                other => return Err(other.unexpected().into()),
+                other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
             }
         }
         if let Err(why) = netlab::Lab::permitted() {
-            println!("skip: {why}");
+            sockref::outln!("skip: {why}")?;
             return Ok(());
         }
         netlab::cleanup_on_signals()?;
@@ -42,15 +42,15 @@ fn main() -> ExitCode {
     })
 }
 
-fn header() {
-    println!(
+fn header() -> Result<(), Error> {
+    sockref::outln!(
         "| case | SIGURG | read by then | EAGAIN | POLLPRI | urgent byte | last normal byte | SIGURGs |"
-    );
-    println!("|---|---|---|---|---|---|---|---|");
+    )?;
+    sockref::outln!("|---|---|---|---|---|---|---|---|")
 }
 
-fn row(case: &Case, r: &notice::Report) {
-    println!(
+fn row(case: &Case, r: &notice::Report) -> Result<(), Error> {
+    sockref::outln!(
         "| {} | {} | {} | {} | {} | {} | {} | {} |",
         case.label(),
         at(r.sigurg),
@@ -72,14 +72,14 @@ fn row(case: &Case, r: &notice::Report) {
             )
         },
         r.sigurg_count
-    );
+    )
 }
 
 fn table() -> Result<(), Error> {
-    header();
+    header()?;
     for case in notice::table_cases() {
         let r = notice::run(case)?;
-        row(&case, &r);
+        row(&case, &r)?;
     }
     Ok(())
 }
@@ -92,8 +92,8 @@ fn check() -> Result<(), Error> {
         limit: Duration::from_secs(10),
     };
     let r = notice::run(case)?;
-    header();
-    row(&case, &r);
+    header()?;
+    row(&case, &r)?;
     match (r.sigurg, r.urgent) {
         (Some(s), Some(u)) if s < u && r.eagain > 0 => Ok(()),
         _ => Err(Error::runtime(format!(
