@@ -116,6 +116,7 @@ static void hb_init(struct heartbeat *hb, int sock, enum hb_role role, double ns
 /* Sends one urgent byte; returns 0, or the errno of a reset connection. */
 static int hb_send_urgent(struct heartbeat *hb, unsigned char byte)
 {
+    /* exercise: hb-client/probe */
     if (send(hb->sock, &byte, 1, MSG_OOB | MSG_NOSIGNAL) == 1) {
         if (hb->role == HB_SERVER)
             hb->sent++;
@@ -125,6 +126,7 @@ static int hb_send_urgent(struct heartbeat *hb, unsigned char byte)
         call_failed("send(MSG_OOB)");
     }
     return 0;
+    /* end exercise */
 }
 
 /* Normal bytes: older probes a newer urgent byte turned into normal data,
@@ -132,6 +134,7 @@ static int hb_send_urgent(struct heartbeat *hb, unsigned char byte)
  * file, HB_RESET if the connection was reset, else HB_TICK. */
 static enum hb_step hb_drain(struct heartbeat *hb)
 {
+    /* exercise: hb-server/drain */
     char buf[256];
     for (;;) {
         ssize_t got = recv(hb->sock, buf, sizeof buf, 0);
@@ -144,6 +147,7 @@ static enum hb_step hb_drain(struct heartbeat *hb)
         if (got < 0)
             call_failed("recv");
     }
+    /* end exercise */
 }
 
 /* Closes the socket and both descriptors of hb_init (SIGURG stays
@@ -202,6 +206,7 @@ static enum hb_step hb_next(struct heartbeat *hb)
                 return end;
         }
         if (fds[2].revents & POLLIN) {
+            /* exercise: hb-client/tick */
             uint64_t expirations; /* however many: one tick */
             if (read(hb->timerfd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
                 call_failed("read the timerfd");
@@ -216,6 +221,7 @@ static enum hb_step hb_next(struct heartbeat *hb)
                     return hb_reset(hb, "send(MSG_OOB)", e);
             }
             return hb->missed == 0 ? HB_TICK : HB_MISSED;
+            /* end exercise */
         }
     }
 }

@@ -291,6 +291,7 @@ impl Heartbeat {
     /// normal data, or whatever a misbehaving peer sends (all dropped).
     /// `Closed` at end of file, `Reset` if the connection was reset.
     fn drain_normal(&mut self) -> Result<Option<Step>, Error> {
+        // exercise: hb-server/drain
         let mut buf = [0u8; 256];
         loop {
             match recv(self.sock.as_raw_fd(), &mut buf, MsgFlags::empty()) {
@@ -301,9 +302,11 @@ impl Heartbeat {
                 Err(e) => return Err(Error::runtime(format!("recv: {}", io::Error::from(e)))),
             }
         }
+        // end exercise
     }
 
     fn tick(&mut self) -> Result<Step, Error> {
+        // exercise: hb-client/tick
         self.counter += 1;
         let missed = self.counter - 1;
         if self.counter > self.config.nprobes {
@@ -320,10 +323,12 @@ impl Heartbeat {
         } else {
             Step::Missed { missed }
         })
+        // end exercise
     }
 
     /// Sends one urgent byte; `Ok(Err(errno))` if the connection was reset.
     fn send_urgent(&mut self, byte: u8) -> Result<Result<(), Errno>, Error> {
+        // exercise: hb-client/probe
         match send(
             self.sock.as_raw_fd(),
             &[byte],
@@ -343,6 +348,7 @@ impl Heartbeat {
                 io::Error::from(e)
             ))),
         }
+        // end exercise
     }
 }
 
