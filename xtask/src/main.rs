@@ -9,6 +9,7 @@ mod browser;
 mod check;
 mod codegen;
 mod lab;
+mod listings;
 mod normalize;
 mod programs;
 mod report;
