@@ -68,7 +68,21 @@ impl Preprocessor for Listings {
                 })
                 .map(|s| s.textbook.clone())
                 .unwrap_or_default();
+            let section = self
+                .sections
+                .iter()
+                .find(|s| Path::new(&s.chapter) == path.as_path())
+                .map(|s| {
+                    let figures = s
+                        .programs
+                        .iter()
+                        .filter(|p| !p.figures.is_empty())
+                        .map(|p| format!("{} ({})", p.bin, p.figures.join(", ")))
+                        .collect();
+                    (s.textbook.clone(), figures)
+                });
             let page = Page {
+                section,
                 fallback,
                 root: &self.root,
                 sections: self.sections,
@@ -88,6 +102,63 @@ impl Preprocessor for Listings {
         }
     }
 }
+
+/// The calls the book names, with their manual sections: the first time a
+/// chapter writes one in code (`socket` or `socket(...)`), it links to its
+/// man page.
+const CALLS: &[(&str, &str)] = &[
+    ("accept", "2"),
+    ("bind", "2"),
+    ("close", "2"),
+    ("connect", "2"),
+    ("dup", "2"),
+    ("fcntl", "2"),
+    ("freeaddrinfo", "3"),
+    ("gai_strerror", "3"),
+    ("getaddrinfo", "3"),
+    ("gethostbyname", "3"),
+    ("gethostent", "3"),
+    ("getnameinfo", "3"),
+    ("getnetbyname", "3"),
+    ("getnetent", "3"),
+    ("getpeername", "2"),
+    ("getprotobyname", "3"),
+    ("getprotobynumber", "3"),
+    ("getprotoent", "3"),
+    ("getservbyname", "3"),
+    ("getservbyport", "3"),
+    ("getservent", "3"),
+    ("getsockname", "2"),
+    ("getsockopt", "2"),
+    ("htonl", "3"),
+    ("htons", "3"),
+    ("inet_addr", "3"),
+    ("inet_ntop", "3"),
+    ("inet_pton", "3"),
+    ("ioctl", "2"),
+    ("kill", "2"),
+    ("listen", "2"),
+    ("ntohl", "3"),
+    ("ntohs", "3"),
+    ("poll", "2"),
+    ("read", "2"),
+    ("recv", "2"),
+    ("recvfrom", "2"),
+    ("recvmsg", "2"),
+    ("select", "2"),
+    ("send", "2"),
+    ("sendmsg", "2"),
+    ("sendto", "2"),
+    ("setsockopt", "2"),
+    ("shutdown", "2"),
+    ("sigaction", "2"),
+    ("signalfd", "2"),
+    ("sockatmark", "3"),
+    ("socket", "2"),
+    ("socketpair", "2"),
+    ("timerfd_create", "2"),
+    ("write", "2"),
+];
 
 /// The man page address of `name` in `section` (the one URL scheme).
 pub fn man_url(name: &str, section: &str) -> String {
@@ -124,6 +195,9 @@ fn locked_versions(root: &Path) -> Vec<(String, String)> {
 }
 
 struct Page<'a> {
+    /// The chapter's section: its textbook sections, and each program with
+    /// its figures ("oob-send: UNP figure 24.1").
+    section: Option<(Vec<String>, Vec<String>)>,
     /// The textbook references of files no section owns.
     fallback: Vec<String>,
     root: &'a Path,
@@ -148,6 +222,8 @@ static INCLUDE_LINE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static SVG_IMAGE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^!\[([^\]]*)\]\((images/[^)\s]+\.svg)\)$").expect("valid"));
+static CALL_CODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(^|[^\[`])`([a-z_]+)(\([^`]*\))?`").expect("valid pattern"));
 static SCHEME_LINK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\]\((man|rfc|docs):([^)\s]+)\)").expect("valid pattern"));
 
@@ -163,6 +239,9 @@ impl Page<'_> {
         let mut figure = 0;
         let mut i = 0;
         let mut next_block = 0;
+        let mut in_fence = false;
+        let mut follows_done = false;
+        let mut linked: Vec<&'static str> = Vec::new();
         while i < lines.len() {
             if let Some(b) = blocks.get(next_block).filter(|b| b.start == i) {
                 next_block += 1;
@@ -235,11 +314,43 @@ impl Page<'_> {
                 i += 1;
                 continue;
             }
-            out.push_str(&self.scheme_links(lines[i])?);
+            if lines[i].starts_with("```") {
+                in_fence = !in_fence;
+            }
+            let line = if in_fence || lines[i].starts_with('#') || lines[i].starts_with("```") {
+                lines[i].to_string()
+            } else {
+                self.scheme_links(&link_calls(lines[i], &mut linked))?
+            };
+            out.push_str(&line);
             out.push('\n');
+            if !follows_done && lines[i].starts_with("# ") {
+                follows_done = true;
+                if let Some(p) = self.follows() {
+                    out.push('\n');
+                    out.push_str(&p);
+                    out.push('\n');
+                }
+            }
             i += 1;
         }
         Ok(out)
+    }
+
+    /// The textbook sections a section's chapter follows and the figures
+    /// its programs implement, from the manifest, as a paragraph.
+    fn follows(&self) -> Option<String> {
+        let section = self.section.as_ref()?;
+        let mut text = format!(
+            "<p class=\"follows\"><strong>Follows</strong> {}",
+            escape(&section.0.join(", "))
+        );
+        if !section.1.is_empty() {
+            text.push_str("; the programs implement ");
+            text.push_str(&escape(&section.1.join("; ")));
+        }
+        text.push_str(".</p>\n");
+        Some(text)
     }
 
     /// Every fenced block that is one include line, in order.
@@ -517,6 +628,24 @@ pub fn check_built(root: &Path, pages: &[(PathBuf, PathBuf)]) -> Result<(), Stri
     } else {
         Err(problems.join("\n"))
     }
+}
+
+/// `line` with the first mention in a chapter of each call of [`CALLS`],
+/// in code, made a `man:` link.
+fn link_calls(line: &str, linked: &mut Vec<&'static str>) -> String {
+    CALL_CODE
+        .replace_all(line, |cap: &regex::Captures<'_>| {
+            let name = &cap[2];
+            match CALLS.iter().find(|(n, _)| *n == name) {
+                Some((n, section)) if !linked.contains(n) => {
+                    linked.push(n);
+                    let args = cap.get(3).map_or("", |m| m.as_str());
+                    format!("{}[`{name}{args}`](man:{name}.{section})", &cap[1])
+                }
+                _ => cap[0].to_string(),
+            }
+        })
+        .into_owned()
 }
 
 fn escape(text: &str) -> String {
