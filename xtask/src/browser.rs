@@ -79,14 +79,10 @@ return out;
 const FIGURES_JS: &str = r#"
 const smallest = arguments[0];
 const out = [];
-document.querySelectorAll('main img').forEach(img => {
-  if (!(img.getAttribute('alt') || '').trim()) out.push(`${img.getAttribute('src')}: no alt text`);
-});
 document.querySelectorAll('main figure.figure').forEach(fig => {
   const name = (fig.querySelector('figcaption') || fig).innerText.split(':')[0];
   const svg = fig.querySelector('svg');
   if (!svg) return;
-  if (!(svg.getAttribute('aria-label') || '').trim()) out.push(`${name}: no alt text`);
   const box = svg.viewBox.baseVal;
   const scale = box && box.width ? svg.getBoundingClientRect().width / box.width : 1;
   let small = null;
@@ -95,6 +91,18 @@ document.querySelectorAll('main figure.figure').forEach(fig => {
     if (px < smallest && (small === null || px < small.px)) small = { px, text: t.textContent };
   });
   if (small) out.push(`${name}: text drawn at ${small.px.toFixed(1)} px ("${small.text}"), under ${smallest} px`);
+});
+return out;
+"#;
+
+/// Images and inline SVG figures without alt text.
+const ALT_JS: &str = r#"
+const out = [];
+document.querySelectorAll('main img').forEach(img => {
+  if (!(img.getAttribute('alt') || '').trim()) out.push(`${img.getAttribute('src')}: no alt text`);
+});
+document.querySelectorAll('main figure.figure svg').forEach(svg => {
+  if (!(svg.getAttribute('aria-label') || '').trim()) out.push(`${svg.closest('figure').id}: no alt text`);
 });
 return out;
 "#;
@@ -406,9 +414,14 @@ impl Run<'_> {
     /// SVG figure is drawn smaller than [`SMALLEST_TEXT`] pixels.
     async fn figures(&self, client: &Client) -> Result<(), String> {
         let wd = |e: fantoccini::error::CmdError| format!("webdriver: {e}");
+        // Alt text first, at the width already loaded.
+        let missing = strings(&client.execute(ALT_JS, vec![]).await.map_err(wd)?);
+        if !missing.is_empty() {
+            return Err(missing.join("\n"));
+        }
         let has = client
             .execute(
-                "return document.querySelectorAll('main img, main figure.figure').length",
+                "return document.querySelectorAll('main figure.figure svg').length",
                 vec![],
             )
             .await

@@ -672,6 +672,44 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_rust_block_and_its_c_twin_make_one_numbered_pair() {
+        let root = Path::new("/ws");
+        let page = Page {
+            section: None,
+            fallback: vec!["UNP 24.1".into()],
+            root,
+            sections: &[],
+            dir: root.join("book/src"),
+            number: Some("8".into()),
+            versions: &[],
+        };
+        let md = "# T\n\nUse `socket(...)`, then `socket` again.\n\n```rust\n{{#include ../../benches/a.rs:x}}\n```\n\n```c\n{{#include ../../benches/a.c:x}}\n```\n\n```text\n{{#include output/a.txt}}\n```\n\n```rust\n{{#include ../../benches/a.rs}}\n```\n";
+        let out = page.transform(md).unwrap();
+        assert_eq!(
+            out.matches("<div class=\"listing-pair\"").count(),
+            1,
+            "{out}"
+        );
+        assert!(out.contains("id=\"listing-8-1-rust\"") && out.contains("id=\"listing-8-1-c\""));
+        assert!(out.contains("id=\"listing-8-2\"") && out.contains("UNP 24.1"));
+        assert!(out.contains("<figure class=\"transcript\">"));
+        assert_eq!(
+            out.matches("man7.org").count(),
+            1,
+            "one link per call per chapter"
+        );
+        assert!(
+            out.contains("[`socket(...)`](https://man7.org/linux/man-pages/man2/socket.2.html)")
+        );
+        let bad = page.transform("![](images/x.svg)\n").unwrap_err();
+        assert!(bad.contains("no alt text"), "{bad}");
+        let bad = page
+            .transform("see [x](docs:nosuchcrate/index.html)\n")
+            .unwrap_err();
+        assert!(bad.contains("docs:nosuchcrate"), "{bad}");
+    }
+
     /// A good listing passes; each missing part is named.
     #[test]
     fn every_listing_needs_number_language_link_and_reference() {
