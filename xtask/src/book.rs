@@ -196,7 +196,7 @@ fn source_files(ws: &Workspace) -> Vec<PathBuf> {
 }
 
 /// `a/b/../c` as `a/c`, without touching the file system.
-fn clean(path: &Path) -> PathBuf {
+pub(crate) fn clean(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for part in path.components() {
         match part {
@@ -212,10 +212,22 @@ fn clean(path: &Path) -> PathBuf {
 
 /// Builds the book with mdBook into `target/book` and returns that folder.
 pub fn build(ws: &Workspace) -> Result<PathBuf, Error> {
-    let mut book = mdbook_driver::MDBook::load(ws.root.join("book"))
-        .map_err(|e| Error::runtime(format!("load book/: {e:#}")))?;
+    let dir = ws.root.join("book");
+    let mut config = mdbook_driver::config::Config::from_disk(dir.join("book.toml"))
+        .map_err(|e| Error::runtime(format!("book/book.toml: {e:#}")))?;
     // Beside cargo's output wherever CARGO_TARGET_DIR puts it.
-    book.config.build.build_dir = ws.target.join("book");
+    config.build.build_dir = ws.target.join("book");
+    // The listings preprocessor must see the include directives, so it runs
+    // before mdBook's own `links` and `index`, registered here in order.
+    config.build.use_default_preprocessors = false;
+    let mut book = mdbook_driver::MDBook::load_with_config(&dir, config)
+        .map_err(|e| Error::runtime(format!("load book/: {e:#}")))?;
+    book.with_preprocessor(crate::listings::Listings {
+        root: ws.root.clone(),
+        sections: crate::sections::all(),
+    })
+    .with_preprocessor(mdbook_driver::builtin_preprocessors::LinkPreprocessor::new())
+    .with_preprocessor(mdbook_driver::builtin_preprocessors::IndexPreprocessor::new());
     book.build()
         .map_err(|e| Error::runtime(format!("build the book: {e:#}")))?;
     let out = ws.target.join("book");
@@ -231,7 +243,12 @@ pub fn build(ws: &Workspace) -> Result<PathBuf, Error> {
 /// Every internal link and anchor of the built book resolves: each
 /// `href`/`src` that is not external names a file that exists, and each
 /// `#anchor` an `id` in that file.
-pub fn check_links(book: &Path) -> Result<(), String> {
+///
+/// A relative link that leaves the book (a listing's link to its source)
+/// is read as the chapter's source reads it, from `src` (`book/src`), and
+/// must reach a file of the workspace. External links are checked for form
+/// only: `https://`, a host with a dot, no space (nothing is fetched).
+pub fn check_links(book: &Path, src: &Path) -> Result<(), String> {
     static LINK: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r#"(?:href|src)="([^"]*)""#).expect("valid pattern"));
     static ID: LazyLock<Regex> =
@@ -258,11 +275,25 @@ pub fn check_links(book: &Path) -> Result<(), String> {
         let text = fs::read_to_string(page).map_err(|e| format!("{}: {e}", page.display()))?;
         for cap in LINK.captures_iter(&text) {
             let link = cap[1].replace("&amp;", "&");
-            if link.is_empty()
-                || link.contains("://")
-                || link.starts_with("mailto:")
-                || link.starts_with("javascript:")
+            let shown = page
+                .strip_prefix(book)
+                .unwrap_or(page)
+                .display()
+                .to_string();
+            if link.contains("://") {
+                if let Err(why) = external_form(&link) {
+                    broken.push(format!("{shown}: link to {link}: {why}"));
+                }
+                continue;
+            }
+            if link.is_empty() || link.starts_with("mailto:") || link.starts_with("javascript:") {
+                continue;
+            }
+            if let Some((scheme, _)) = link.split_once(':')
+                && !scheme.contains('/')
+                && !scheme.contains('#')
             {
+                broken.push(format!("{shown}: link to {link}: unknown scheme {scheme}:"));
                 continue;
             }
             let (path, anchor) = link
@@ -281,16 +312,23 @@ pub fn check_links(book: &Path) -> Result<(), String> {
                         .join(percent_decode(path)),
                 )
             };
+            if !target.starts_with(book) {
+                // Out of the book: a link to a source file of the workspace.
+                let rel = page.strip_prefix(book).unwrap_or(page);
+                let from = clean(&src.join(rel).parent().expect("page in a folder").join(path));
+                let workspace = clean(&src.join("../.."));
+                if !(from.starts_with(&workspace) && from.is_file()) {
+                    broken.push(format!(
+                        "{shown}: link to {link}: no such file in the workspace"
+                    ));
+                }
+                continue;
+            }
             let target = if target.is_dir() {
                 target.join("index.html")
             } else {
                 target
             };
-            let shown = page
-                .strip_prefix(book)
-                .unwrap_or(page)
-                .display()
-                .to_string();
             if !target.is_file() {
                 broken.push(format!("{shown}: link to {link}: no such file"));
                 continue;
@@ -309,6 +347,20 @@ pub fn check_links(book: &Path) -> Result<(), String> {
         Ok(())
     } else {
         Err(broken.join("\n"))
+    }
+}
+
+/// An external link as the book may write it.
+fn external_form(link: &str) -> Result<(), &'static str> {
+    static FORM: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^https://[a-z0-9-]+(\.[a-z0-9-]+)+(/[^\s<>\x22]*)?$").expect("valid pattern")
+    });
+    if !link.starts_with("https://") {
+        Err("not an https address")
+    } else if FORM.is_match(link) {
+        Ok(())
+    } else {
+        Err("not a well-formed address")
     }
 }
 
@@ -476,19 +528,39 @@ mod tests {
 
     #[test]
     fn broken_links_and_anchors_are_named() {
-        let dir = std::env::temp_dir().join(format!("xtask-links-{}", std::process::id()));
+        let ws = std::env::temp_dir().join(format!("xtask-links-{}", std::process::id()));
+        let dir = ws.join("target/book");
         fs::create_dir_all(&dir).unwrap();
+        fs::create_dir_all(ws.join("crates")).unwrap();
+        fs::write(ws.join("crates/a.rs"), "").unwrap();
         fs::write(
             dir.join("a.html"),
-            r#"<h2 id="here">x</h2><a href="b.html#there">ok</a><a href="a.html#here">ok</a>"#,
+            r#"<h2 id="here">x</h2><a href="b.html#there">ok</a><a href="a.html#here">ok</a><a href="../../crates/a.rs">src</a>"#,
         )
         .unwrap();
-        fs::write(dir.join("b.html"), r#"<p id="there"></p><a href="missing.html">no</a><a href="a.html#nowhere">no</a><a href="https://example.org/">ext</a>"#).unwrap();
-        let err = check_links(&dir).unwrap_err();
-        fs::remove_dir_all(&dir).unwrap();
+        fs::write(
+            dir.join("b.html"),
+            concat!(
+                r#"<p id="there"></p><a href="missing.html">no</a><a href="a.html#nowhere">no</a>"#,
+                r#"<a href="https://example.org/x.html">ext</a><a href="http://example.org/">plain</a>"#,
+                r#"<a href="https://exa mple.org/">space</a><a href="man:socket.2">helper left</a>"#,
+                r#"<a href="../../crates/b.rs">no source</a>"#,
+            ),
+        )
+        .unwrap();
+        let err = check_links(&dir, &ws.join("book/src")).unwrap_err();
+        fs::remove_dir_all(&ws).unwrap();
         assert_eq!(
             err,
-            "b.html: link to a.html#nowhere: no such anchor\nb.html: link to missing.html: no such file"
+            [
+                "b.html: link to ../../crates/b.rs: no such file in the workspace",
+                "b.html: link to a.html#nowhere: no such anchor",
+                "b.html: link to http://example.org/: not an https address",
+                "b.html: link to https://exa mple.org/: not a well-formed address",
+                "b.html: link to man:socket.2: unknown scheme man:",
+                "b.html: link to missing.html: no such file",
+            ]
+            .join("\n")
         );
     }
 

@@ -5,7 +5,10 @@
 //! fantoccini, loads every chapter of SUMMARY.md in one browser session:
 //! the page must render (its DOM has the chapter and its code blocks, no
 //! include left unexpanded, every recorded output on the page) and log no
-//! console error, and again in the `navy` theme. `cargo xtask book-test`
+//! console error, and again in the `navy` theme. No code block may be
+//! wider than the text column at 1280 px (the failure names the chapter
+//! and the block), every figure needs alt text, and at a phone's 390 px no
+//! figure may draw its text under 10 px. `cargo xtask book-test`
 //! also leaves three full-page screenshots of each chapter under
 //! `target/book-test/`, for a person to look at: at 1280 px, at a phone's
 //! 390 px, and at 1280 px in the `navy` theme (check-all's browser stage
@@ -42,6 +45,77 @@ const PHONE: (u32, u32) = (390, 844);
 /// Chromium refuses to make a window taller than this; longer pages are
 /// cut there in the screenshot (the checks still see the whole DOM).
 const TALLEST: u32 = 16_000;
+
+/// The smallest text, in CSS pixels, a figure may draw at a phone's width.
+const SMALLEST_TEXT: f64 = 10.0;
+
+/// Every code block wider than its box, with all `<details>` open and each
+/// Rust/C pair stacked (as a reader may see them), then put back. One line
+/// per block: its number on the page, and its caption or first line.
+const OVERFLOW_JS: &str = r#"
+const details = [...document.querySelectorAll('main details')].filter(d => !d.open);
+details.forEach(d => d.open = true);
+const pairs = [...document.querySelectorAll('main .listing-pair')];
+const shows = pairs.map(p => p.getAttribute('data-show'));
+pairs.forEach(p => p.removeAttribute('data-show'));
+const out = [];
+document.querySelectorAll('main pre').forEach((pre, i) => {
+  const code = pre.querySelector('code') || pre;
+  const wide = [pre, code].find(e => e.scrollWidth > e.clientWidth + 1);
+  if (wide) {
+    const fig = pre.closest('figure');
+    const cap = fig && fig.querySelector('figcaption');
+    const label = cap ? cap.innerText : (pre.innerText.split('\n')[0] || '');
+    out.push(`block ${i + 1} (${label.trim().slice(0, 100)}): ${wide.scrollWidth} px wide in ${wide.clientWidth} px`);
+  }
+});
+details.forEach(d => d.open = false);
+pairs.forEach((p, i) => shows[i] === null ? p.removeAttribute('data-show') : p.setAttribute('data-show', shows[i]));
+return out;
+"#;
+
+/// Figures without alt text, and text of inline SVG figures drawn smaller
+/// than `arguments[0]` pixels at the current width.
+const FIGURES_JS: &str = r#"
+const smallest = arguments[0];
+const out = [];
+document.querySelectorAll('main figure.figure').forEach(fig => {
+  const name = (fig.querySelector('figcaption') || fig).innerText.split(':')[0];
+  const svg = fig.querySelector('svg');
+  if (!svg) return;
+  const box = svg.viewBox.baseVal;
+  const scale = box && box.width ? svg.getBoundingClientRect().width / box.width : 1;
+  let small = null;
+  svg.querySelectorAll('text').forEach(t => {
+    const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+    if (px < smallest && (small === null || px < small.px)) small = { px, text: t.textContent };
+  });
+  if (small) out.push(`${name}: text drawn at ${small.px.toFixed(1)} px ("${small.text}"), under ${smallest} px`);
+});
+return out;
+"#;
+
+/// Images and inline SVG figures without alt text.
+const ALT_JS: &str = r#"
+const out = [];
+document.querySelectorAll('main img').forEach(img => {
+  if (!(img.getAttribute('alt') || '').trim()) out.push(`${img.getAttribute('src')}: no alt text`);
+});
+document.querySelectorAll('main figure.figure svg').forEach(svg => {
+  if (!(svg.getAttribute('aria-label') || '').trim()) out.push(`${svg.closest('figure').id}: no alt text`);
+});
+return out;
+"#;
+
+/// A JSON array of strings as strings.
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
 
 /// One checked page or search: a name and its outcome.
 pub type Check = (String, Result<(), String>);
@@ -321,8 +395,62 @@ impl Run<'_> {
                 ));
             }
         }
+        let overflow = client.execute(OVERFLOW_JS, vec![]).await.map_err(wd)?;
+        let overflow = strings(&overflow);
+        if !overflow.is_empty() {
+            return Err(format!(
+                "{} block(s) cut off at {} px (wider than the text column):\n{}",
+                overflow.len(),
+                DESKTOP.0,
+                overflow.join("\n")
+            ));
+        }
         self.screenshot(client, page, DESKTOP.0, "").await?;
+        self.figures(client).await?;
         self.screenshot(client, page, PHONE.0, "-phone").await
+    }
+
+    /// Every figure has alt text; at a phone's width, no text of an inline
+    /// SVG figure is drawn smaller than [`SMALLEST_TEXT`] pixels.
+    async fn figures(&self, client: &Client) -> Result<(), String> {
+        let wd = |e: fantoccini::error::CmdError| format!("webdriver: {e}");
+        // Alt text first, at the width already loaded.
+        let missing = strings(&client.execute(ALT_JS, vec![]).await.map_err(wd)?);
+        if !missing.is_empty() {
+            return Err(missing.join("\n"));
+        }
+        let has = client
+            .execute(
+                "return document.querySelectorAll('main figure.figure svg').length",
+                vec![],
+            )
+            .await
+            .map_err(wd)?;
+        let has = has.as_u64().unwrap_or(0) > 0;
+        if !has && self.out.is_none() {
+            return Ok(());
+        }
+        // Loaded anew at the phone's width, as a phone loads it: a page
+        // only resized keeps the sidebar the desktop width opened.
+        client.set_window_size(PHONE.0, PHONE.1).await.map_err(wd)?;
+        client.refresh().await.map_err(wd)?;
+        if !has {
+            return Ok(());
+        }
+        let found = client
+            .execute(FIGURES_JS, vec![json!(SMALLEST_TEXT)])
+            .await
+            .map_err(wd)?;
+        let problems = strings(&found);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "figures at {} px:\n{}",
+                PHONE.0,
+                problems.join("\n")
+            ))
+        }
     }
 
     /// A full-page screenshot at `width` (JPEG: a tall page encodes many

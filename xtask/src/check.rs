@@ -153,13 +153,19 @@ pub static STAGES: &[Stage] = &[
     },
     Stage {
         name: "links",
-        checks: "every internal link and anchor of the built book resolves",
+        checks: "every internal link and anchor of the built book resolves, links to sources reach files of the workspace, and external links are well-formed https addresses (never fetched)",
         scope: Scope::WholeRun,
         run: links,
     },
     Stage {
+        name: "listings",
+        checks: "every code block shown from a source file is a listing with a number, a language, a link to the file and a textbook reference",
+        scope: Scope::WholeRun,
+        run: listings,
+    },
+    Stage {
         name: "browser",
-        checks: "headless Chromium renders every chapter without console errors, with its code and recorded outputs, and the search finds `sockatmark` and `connect_retry` (skipped, with the install command, where Chromium is missing)",
+        checks: "headless Chromium renders every chapter without console errors, with its code and recorded outputs, no code block wider than the text column at 1280 px, alt text on every figure and no figure text under 10 px at 390 px; the search finds `sockatmark` and `connect_retry` (skipped, with the install command, where Chromium is missing)",
         scope: Scope::WholeRun,
         run: browser,
     },
@@ -470,7 +476,23 @@ fn book_build(g: &mut Grader<'_>, stage: &'static str) {
 
 fn links(g: &mut Grader<'_>, stage: &'static str) {
     g.timed(stage, None, "internal links".into(), |ws| {
-        book::check_links(&ws.target.join("book"))
+        book::check_links(&ws.target.join("book"), &ws.root.join("book/src"))
+    });
+}
+
+fn listings(g: &mut Grader<'_>, stage: &'static str) {
+    g.timed(stage, None, "listings".into(), |ws| {
+        let src = ws.root.join("book/src");
+        let built = ws.target.join("book");
+        let pages: Vec<_> = book::chapter_paths(ws)?
+            .into_iter()
+            .map(|chapter| {
+                let rel = chapter.strip_prefix(&src).unwrap_or(&chapter);
+                let page = built.join(rel.with_extension("html"));
+                (chapter, page)
+            })
+            .collect();
+        crate::listings::check_built(&ws.root, &pages)
     });
 }
 

@@ -10,6 +10,7 @@ mod check;
 mod codegen;
 mod course;
 mod lab;
+mod listings;
 mod normalize;
 mod programs;
 mod report;

@@ -241,7 +241,7 @@ struct CaseEntry {
 pub const MANIFEST: &str = "section.toml";
 
 /// A textbook reference: `APUE 16.3.1`, `UNP 24.2`, `APUE figure 16.10`.
-fn is_reference(text: &str) -> bool {
+pub fn is_reference(text: &str) -> bool {
     let mut words = text.split(' ');
     let book = words.next();
     let mut number = words.next();
