@@ -154,6 +154,15 @@ pub fn kit_files(ws: &Workspace, spec: &Spec) -> Vec<KitFile> {
                 }
             }
         }
+        // Other libraries of lib/ that a section's packages use (the lab,
+        // for the heartbeat's tests) sit beside the support crate.
+        for name in lib_dependencies(ws, spec) {
+            let dir = format!("lib/{name}");
+            for rel in tree(&ws.root, &dir, &["src", "Cargo.toml"]) {
+                let kit = rel.replacen("lib/", "rust/", 1);
+                add(rel, kit);
+            }
+        }
     }
     if spec.has_lang("c") {
         add(
@@ -212,6 +221,11 @@ fn tree(root: &Path, dir: &str, parts: &[&str]) -> Vec<String> {
 pub fn kit_text(ws: &Workspace, spec: &Spec, file: &KitFile) -> Result<String, String> {
     let text =
         fs::read_to_string(ws.root.join(&file.repo)).map_err(|e| format!("{}: {e}", file.repo))?;
+    if file.repo.starts_with("crates/") && file.repo.ends_with("/Cargo.toml") {
+        // crates/<section>/<package> to lib/<name> is three folders up; in
+        // the kit, rust/<section>/<package> to rust/<name> is two.
+        return Ok(text.replace("\"../../../lib/", "\"../../"));
+    }
     let Some(lang) = super::lang_of(Path::new(&file.repo)) else {
         return Ok(text);
     };
@@ -221,6 +235,30 @@ pub fn kit_text(ws: &Workspace, spec: &Spec, file: &KitFile) -> Result<String, S
     Ok(stubbed(lang, &text, |id| {
         spec.exercises.iter().any(|e| e == id)
     }))
+}
+
+/// The packages of `lib/` other than the support crate that the kit's
+/// sections name in their manifests (`../../../lib/<name>`).
+fn lib_dependencies(ws: &Workspace, spec: &Spec) -> Vec<String> {
+    let mut names = Vec::new();
+    for s in spec.sections() {
+        for package in &s.packages {
+            let manifest = ws.root.join(&s.dir).join(package).join("Cargo.toml");
+            let text = fs::read_to_string(manifest).unwrap_or_default();
+            for part in text.split("\"../../../lib/").skip(1) {
+                let name = part
+                    .split(['"', '/'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                if !name.is_empty() && name != "sockref" && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+    }
+    names.sort();
+    names
 }
 
 /// The kit's own workspace manifest: the repository's, with the kit's
@@ -233,6 +271,11 @@ pub fn cargo_manifest(ws: &Workspace, spec: &Spec) -> Result<String, String> {
         .and_then(|w| w.as_table_mut())
         .ok_or("Cargo.toml has no [workspace]")?;
     let mut members = vec![toml::Value::from("sockref")];
+    members.extend(
+        lib_dependencies(ws, spec)
+            .into_iter()
+            .map(toml::Value::from),
+    );
     for s in spec.sections() {
         members.push(toml::Value::from(format!("{}/*", s.name)));
     }
