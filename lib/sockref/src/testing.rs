@@ -196,6 +196,16 @@ pub fn c_twin(source: &str, out_dir: &Path) -> PathBuf {
     }
     let name = Path::new(source).file_stem().expect("a file name");
     let out = out_dir.join(name);
+    // Tests of one binary run in parallel and may build the same twin at
+    // once: each compiles to a name of its own and renames it into place,
+    // so no test ever runs a half-written file (EACCES, ETXTBSY).
+    static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let partial = out_dir.join(format!(
+        "{}.{}-{n}.partial",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let mut command = Command::new(&cc);
     command
@@ -203,13 +213,15 @@ pub fn c_twin(source: &str, out_dir: &Path) -> PathBuf {
         .args(&include)
         .arg(root.join(source))
         .arg("-o")
-        .arg(&out);
+        .arg(&partial);
     let run = run_bounded(command, RUN_LIMIT).unwrap_or_else(|e| panic!("cannot run {cc}: {e}"));
     assert!(
         run.output.status.success(),
         "{cc} {source}: {}",
         String::from_utf8_lossy(&run.output.stderr)
     );
+    std::fs::rename(&partial, &out)
+        .unwrap_or_else(|e| panic!("rename {} to {}: {e}", partial.display(), out.display()));
     out
 }
 
