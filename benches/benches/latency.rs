@@ -5,9 +5,7 @@
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion};
-use sockref_benches::{Echo, Marker, UrgentRig, record, summary};
-
-const BACKLOGS: [(usize, &str); 3] = [(0, "0"), (64 * 1024, "64KiB"), (1024 * 1024, "1MiB")];
+use sockref_benches::{BACKLOGS, Echo, Marker, UrgentRig, record, summary};
 
 fn round_trips(c: &mut Criterion) {
     let mut echo = Echo::new();
@@ -47,7 +45,7 @@ fn interleaved(rounds: usize) {
 fn urgency(c: &mut Criterion) {
     let mut rig = UrgentRig::new();
     let mut group = c.benchmark_group("marker");
-    for (bytes, label) in BACKLOGS {
+    for (bytes, label, _) in BACKLOGS {
         for (marker, name) in [(Marker::Urgent, "urgent"), (Marker::Normal, "normal")] {
             group.bench_with_input(BenchmarkId::new(name, label), &bytes, |b, &bytes| {
                 b.iter_custom(|iters| {
@@ -96,7 +94,10 @@ fn main() {
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir).expect("create the summary's folder");
     }
-    let text = serde_json::to_string_pretty(&summary()).expect("summary as JSON");
+    let mut all = summary();
+    // The figures' x axis, named once (netlab::notice::BACKLOGS).
+    all["backlogs"] = serde_json::json!(BACKLOGS.map(|(_, key, label)| [key, label]));
+    let text = serde_json::to_string_pretty(&all).expect("summary as JSON");
     std::fs::write(&out, text + "\n").expect("write the summary");
     println!("samples summarised in {}", out.display());
 }

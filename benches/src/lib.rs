@@ -14,6 +14,10 @@
 //! Every individual sample is kept ([`record`]) so that the median and the
 //! 99th percentile can be reported beside criterion's estimates.
 
+/// The backlogs queued before a marker, named once for every bench and
+/// figure: bytes, the key in bench-summary.json, the label in the book.
+pub use netlab::notice::BACKLOGS;
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -27,6 +27,15 @@ use sockref::Error;
 
 use crate::{Lab, Side};
 
+/// The backlogs every urgency measurement queues before its urgent byte,
+/// named once for the loopback benches, the lab benches and the figures:
+/// bytes, the key in bench-summary.json, the label in the book.
+pub const BACKLOGS: [(usize, &str, &str); 3] = [
+    (0, "0", "no backlog"),
+    (64 * 1024, "64KiB", "64 KiB"),
+    (1024 * 1024, "1MiB", "1 MiB"),
+];
+
 /// One measurement: a link rate, a backlog, a reading or idle receiver.
 #[derive(Debug, Clone, Copy)]
 pub struct Case {
@@ -36,6 +45,10 @@ pub struct Case {
     pub reads: bool,
     /// How long the receiver watches at most.
     pub limit: Duration,
+    /// The sender's send buffer, forced (SO_SNDBUFFORCE, which needs
+    /// CAP_NET_ADMIN, as the lab does) instead of left to autotuning: big
+    /// enough, the whole backlog is still in it when `send(MSG_OOB)` returns.
+    pub sndbuf: Option<usize>,
 }
 
 /// What the receiver saw, each time from the sender's `send(MSG_OOB)`.
@@ -56,7 +69,18 @@ pub struct Report {
     pub urgent_refused: bool,
     /// TcpExt counters of the receiver's namespace that moved.
     pub counters: Vec<(String, u64)>,
+    /// Bytes still unsent in the sender's buffer (TCP_INFO's
+    /// `tcpi_notsent_bytes`) right after `send(MSG_OOB)` returned, the
+    /// urgent byte included: what really queued ahead of it at time zero.
+    pub notsent_at_send: Option<usize>,
+    /// When the urgent byte left the sender (its unsent bytes fell to 0:
+    /// poll's POLLOUT with TCP_NOTSENT_LOWAT 1), from time zero.
+    pub left: Option<Duration>,
 }
+
+/// What the sender measured: time zero, bytes queued (see `queued`),
+/// unsent bytes then, and when the urgent byte left.
+type Origin = (Instant, usize, Option<usize>, Option<Instant>);
 
 impl Case {
     /// The case's label: `10 Mbit/s, 64 KiB, reading`.
@@ -94,7 +118,7 @@ pub fn run(case: Case) -> Result<Report, Error> {
 pub fn run_in(lab: &Lab, case: Case) -> Result<Report, Error> {
     let (port_tx, port_rx) = mpsc::channel::<Result<SocketAddr, String>>();
     let (ready_tx, ready_rx) = mpsc::channel::<()>();
-    let (t0_tx, t0_rx) = mpsc::channel::<(Instant, usize)>();
+    let (t0_tx, t0_rx) = mpsc::channel::<Origin>();
     let server = lab.addr(Side::B);
     std::thread::scope(|s| {
         let receiver = s.spawn(move || -> Result<Report, Error> {
@@ -120,6 +144,10 @@ pub fn run_in(lab: &Lab, case: Case) -> Result<Report, Error> {
                 .map_err(Error::runtime)?;
             let mut sock = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
                 .map_err(|e| Error::runtime(format!("connect to {addr}: {e}")))?;
+            if let Some(bytes) = case.sndbuf {
+                nix::sys::socket::setsockopt(&sock, nix::sys::socket::sockopt::SndBufForce, &bytes)
+                    .map_err(|e| Error::runtime(format!("SO_SNDBUFFORCE {bytes}: {e}")))?;
+            }
             // Data only once the receiver owns its socket.
             ready_rx
                 .recv_timeout(Duration::from_secs(5))
@@ -141,7 +169,9 @@ pub fn run_in(lab: &Lab, case: Case) -> Result<Report, Error> {
                 MsgFlags::MSG_OOB | MsgFlags::MSG_NOSIGNAL,
             )
             .map_err(|e| Error::runtime(format!("send(MSG_OOB): {e}")))?;
-            let _ = t0_tx.send((Instant::now(), queued));
+            let sent_at = Instant::now();
+            let (notsent, left) = urgent_left(&sock, case.limit);
+            let _ = t0_tx.send((sent_at, queued, notsent, left));
             // Keep the connection open until the receiver is done.
             let mut sink = [0u8; 1];
             let _ = sock.set_read_timeout(Some(case.limit + Duration::from_secs(5)));
@@ -159,11 +189,41 @@ pub fn run_in(lab: &Lab, case: Case) -> Result<Report, Error> {
     })
 }
 
+/// The sender's view after `send(MSG_OOB)`: the unsent bytes then, and
+/// the moment they fell to zero, the urgent byte the last of them. With
+/// TCP_NOTSENT_LOWAT 1 the socket polls writable only once nothing is left
+/// unsent, so this waits on the kernel, not on a clock.
+fn urgent_left(sock: &TcpStream, limit: Duration) -> (Option<usize>, Option<Instant>) {
+    let unsent = || {
+        sockref::ffi::tcp_info(sock.as_fd())
+            .ok()
+            .map(|i| i.tcpi_notsent_bytes as usize)
+    };
+    let notsent = unsent();
+    if socket2::SockRef::from(sock)
+        .set_tcp_notsent_lowat(1)
+        .is_err()
+    {
+        return (notsent, None);
+    }
+    let deadline = Instant::now() + limit;
+    loop {
+        if unsent() == Some(0) {
+            return (notsent, Some(Instant::now()));
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return (notsent, None);
+        }
+        let _ = sockref::peer::poll_one(sock.as_fd(), sockref::peer::POLLOUT, Some(deadline - now));
+    }
+}
+
 fn receive(
     sock: TcpStream,
     case: Case,
     ready: mpsc::Sender<()>,
-    t0_rx: mpsc::Receiver<(Instant, usize)>,
+    t0_rx: mpsc::Receiver<Origin>,
 ) -> Result<Report, Error> {
     let before = crate::counters::tcp_ext();
     let mut mask = SigSet::empty();
@@ -179,7 +239,7 @@ fn receive(
     let _ = ready.send(());
     let start = Instant::now();
     let deadline = start + case.limit + Duration::from_secs(3);
-    let mut t0: Option<(Instant, usize)> = None;
+    let mut t0: Option<Origin> = None;
     let mut sigurg_at = None;
     let mut pollpri_at = None;
     let mut urgent_at = None;
@@ -196,7 +256,7 @@ fn receive(
         if t0.is_none() {
             t0 = t0.or_else(|| t0_rx_try(&t0_rx));
         }
-        if let Some((origin, _)) = t0
+        if let Some((origin, ..)) = t0
             && now >= origin + case.limit
         {
             break;
@@ -242,7 +302,7 @@ fn receive(
             }
         }
         if case.backlog == 0 && marker_at.is_none() && t0.is_some() {
-            marker_at = t0.map(|(o, _)| o);
+            marker_at = t0.map(|(o, ..)| o);
         }
         if case.reads && urgent_at.is_some() && marker_at.is_some() {
             break;
@@ -251,8 +311,10 @@ fn receive(
     if t0.is_none() {
         t0 = t0_rx.recv_timeout(Duration::from_secs(3)).ok();
     }
-    let (origin, queued) =
+    let (origin, queued, notsent, left) =
         t0.ok_or_else(|| Error::runtime("the sender never sent the urgent byte"))?;
+    r.notsent_at_send = notsent;
+    r.left = left.map(|l| l.saturating_duration_since(origin));
     let rel = |at: Option<Instant>| at.map(|a| a.saturating_duration_since(origin));
     r.sigurg = rel(sigurg_at);
     r.pollpri = rel(pollpri_at);
@@ -269,7 +331,7 @@ fn receive(
     Ok(r)
 }
 
-fn t0_rx_try(rx: &mpsc::Receiver<(Instant, usize)>) -> Option<(Instant, usize)> {
+fn t0_rx_try(rx: &mpsc::Receiver<Origin>) -> Option<Origin> {
     rx.try_recv().ok()
 }
 
@@ -293,6 +355,7 @@ pub fn table_cases() -> Vec<Case> {
                 backlog,
                 reads: true,
                 limit: Duration::from_secs(20),
+                sndbuf: None,
             });
         }
     }
@@ -301,6 +364,7 @@ pub fn table_cases() -> Vec<Case> {
         backlog: 1 << 20,
         reads: false,
         limit: Duration::from_secs(3),
+        sndbuf: None,
     });
     v
 }

@@ -17,6 +17,7 @@ fn sigurg_comes_before_the_urgent_byte_at_10_mbit_with_64_kib_queued() {
         backlog: 64 * 1024,
         reads: true,
         limit: Duration::from_secs(10),
+        sndbuf: None,
     };
     let r = notice::run(case).expect("the lab case runs");
     eprintln!("{r:?}");

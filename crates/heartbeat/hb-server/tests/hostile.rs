@@ -14,15 +14,17 @@ use socket2::{SockRef, Socket};
 
 const WATCHDOG: Duration = Duration::from_secs(15);
 
-/// The Rust program and its C twin.
+/// The Rust program and its C twin. The twin is compiled once, into a
+/// folder of this test binary's own: tests running side by side must not
+/// start it while another is still writing it.
 fn servers() -> [PathBuf; 2] {
-    [
-        PathBuf::from(env!("CARGO_BIN_EXE_hb-server")),
-        sockref::testing::c_twin(
-            "crates/heartbeat/hb-server/c/hb-server.c",
-            Path::new(env!("CARGO_TARGET_TMPDIR")),
-        ),
-    ]
+    static TWIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let twin = TWIN.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile");
+        std::fs::create_dir_all(&dir).expect("a folder for the twin");
+        sockref::testing::c_twin("crates/heartbeat/hb-server/c/hb-server.c", &dir)
+    });
+    [PathBuf::from(env!("CARGO_BIN_EXE_hb-server")), twin.clone()]
 }
 
 /// A server on 127.0.0.1 port 0, killed by a watchdog if it outlives

@@ -90,6 +90,7 @@ fn check() -> Result<(), Error> {
         backlog: 64 * 1024,
         reads: true,
         limit: Duration::from_secs(10),
+        sndbuf: None,
     };
     let r = notice::run(case)?;
     header()?;
@@ -107,31 +108,36 @@ fn check() -> Result<(), Error> {
 }
 
 fn bench() -> Result<(), Error> {
-    println!(
-        "| backlog at 10 Mbit/s | SIGURG | urgent byte | last normal byte | urgent byte / SIGURG |"
-    );
-    println!("|---|---|---|---|---|");
-    for backlog in [0, 64 * 1024, 1 << 20] {
-        let case = Case {
-            rate_bits: 10_000_000,
-            backlog,
-            reads: true,
-            limit: Duration::from_secs(10),
-        };
-        let r = notice::run(case)?;
-        let ratio = match (r.sigurg, r.urgent) {
-            (Some(s), Some(u)) if !s.is_zero() => {
-                format!("{:.1}×", u.as_secs_f64() / s.as_secs_f64())
-            }
-            _ => "–".into(),
-        };
-        println!(
-            "| {} | {} | {} | {} | {ratio} |",
-            bytes_label(backlog),
-            at(r.sigurg),
-            at(r.urgent),
-            at(r.marker)
-        );
+    sockref::outln!(
+        "| backlog at 10 Mbit/s | send buffer | unsent at send(MSG_OOB) | SIGURG | urgent byte left | urgent byte | last normal byte | urgent byte / SIGURG |"
+    )?;
+    sockref::outln!("|---|---|---|---|---|---|---|---|")?;
+    for (sndbuf, buffer) in [(None, "autotuned"), (Some(4 << 20), "4 MiB, forced")] {
+        for (backlog, _, _) in netlab::notice::BACKLOGS {
+            let case = Case {
+                rate_bits: 10_000_000,
+                backlog,
+                reads: true,
+                limit: Duration::from_secs(10),
+                sndbuf,
+            };
+            let r = notice::run(case)?;
+            let ratio = match (r.sigurg, r.urgent) {
+                (Some(s), Some(u)) if !s.is_zero() => {
+                    format!("{:.1}×", u.as_secs_f64() / s.as_secs_f64())
+                }
+                _ => "–".into(),
+            };
+            sockref::outln!(
+                "| {} | {buffer} | {} | {} | {} | {} | {} | {ratio} |",
+                bytes_label(backlog),
+                r.notsent_at_send.map_or("?".into(), bytes_label),
+                at(r.sigurg),
+                at(r.left),
+                at(r.urgent),
+                at(r.marker)
+            )?;
+        }
     }
     Ok(())
 }
