@@ -89,6 +89,7 @@ static void hb_arm(struct heartbeat *hb, double first)
         call_failed("timerfd_settime");
 }
 
+/* ANCHOR: hb_init */
 static void hb_init(struct heartbeat *hb, int sock, enum hb_role role, double nsec, unsigned nprobes)
 {
     sigset_t mask;
@@ -111,6 +112,7 @@ static void hb_init(struct heartbeat *hb, int sock, enum hb_role role, double ns
         call_failed("timerfd_create");
     hb_arm(hb, nsec);
 }
+/* ANCHOR_END: hb_init */
 
 
 /* Sends one urgent byte; returns 0, or the errno of a reset connection. */
@@ -319,6 +321,7 @@ static void hb_signal(pid_t pid, int sig, const char *name)
         call_failed("kill(%d, %s)", (int)pid, name);
 }
 
+/* ANCHOR: self_demo */
 static void hb_self_demo(enum hb_role role, double nsec, unsigned nprobes)
 {
     struct sockaddr_storage addr;
@@ -420,5 +423,6 @@ static void hb_self_demo(enum hb_role role, double nsec, unsigned nprobes)
         }
     }
 }
+/* ANCHOR_END: self_demo */
 
 #endif /* HEARTBEAT_H */
