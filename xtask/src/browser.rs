@@ -583,12 +583,7 @@ pub fn book_test_command(ws: &Workspace) -> Result<(), sockref::Error> {
     let checks = book_test(ws, true, &print).map_err(sockref::Error::runtime)?;
     let failed = checks.iter().filter(|(_, r)| r.is_err()).count();
     println!("screenshots in {}", ws.target.join("book-test").display());
-    println!("{} passed, {failed} failed", checks.len() - failed);
-    if failed > 0 {
-        Err(sockref::Error::runtime(format!("{failed} page(s) failed")))
-    } else {
-        Ok(())
-    }
+    crate::report::closing_line(checks.len() - failed, failed, 0, "page(s)")
 }
 
 #[cfg(test)]

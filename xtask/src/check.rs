@@ -269,17 +269,7 @@ pub fn check_all(ws: &Workspace, only: Option<&'static Section>) -> Result<(), E
         report::count(&g.checks, Outcome::Fail),
     );
     let skipped = report::count(&g.checks, Outcome::Skip);
-    let tail = if skipped > 0 {
-        format!(", {skipped} skipped")
-    } else {
-        String::new()
-    };
-    println!("{passed} passed, {failed} failed{tail}");
-    if failed > 0 {
-        Err(Error::runtime(format!("{failed} check(s) failed")))
-    } else {
-        Ok(())
-    }
+    report::closing_line(passed, failed, skipped, "check(s)")
 }
 
 fn indent(text: &str) -> String {

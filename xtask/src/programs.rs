@@ -170,17 +170,24 @@ fn recording(program: &Program, case: &Case, run: &Transcript) -> String {
     format!("{}\n{}", program.command_line(case), run.recorded())
 }
 
-/// Builds every Rust program and every C twin, for commands that run them
-/// outside check-all (which builds them in its own stages).
-pub fn build_everything(ws: &Workspace) -> Result<(), Error> {
+/// `cargo build` of every Rust program.
+fn build_programs(ws: &Workspace) -> Result<(), Error> {
     let status = ws
         .cargo()
         .args(["build", "--quiet", "--workspace", "--bins"])
         .status()
         .map_err(|e| Error::runtime(format!("cargo build: {e}")))?;
-    if !status.success() {
-        return Err(Error::runtime("cargo build failed"));
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::runtime("cargo build failed"))
     }
+}
+
+/// Builds every Rust program and every C twin, for commands that run them
+/// outside check-all (which builds them in its own stages).
+pub fn build_everything(ws: &Workspace) -> Result<(), Error> {
+    build_programs(ws)?;
     for program in sections::all().iter().flat_map(|s| &s.programs) {
         build_c_twin(ws, program).map_err(Error::runtime)?;
     }
@@ -190,14 +197,7 @@ pub fn build_everything(ws: &Workspace) -> Result<(), Error> {
 /// `cargo xtask bless`: builds the programs and rewrites every recorded
 /// output whose content changed (ports and timings alone do not count).
 pub fn bless(ws: &Workspace, only: Option<&'static Section>) -> Result<(), Error> {
-    let status = ws
-        .cargo()
-        .args(["build", "--quiet", "--workspace", "--bins"])
-        .status()
-        .map_err(|e| Error::runtime(format!("cargo build: {e}")))?;
-    if !status.success() {
-        return Err(Error::runtime("cargo build failed"));
-    }
+    build_programs(ws)?;
     let mut written = 0;
     for section in sections::all()
         .iter()

@@ -35,6 +35,27 @@ impl Check {
     }
 }
 
+/// The closing line every runner here prints: `N passed, N failed`, and
+/// `, N skipped` where anything was; `Err` names the failures.
+pub fn closing_line(
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+    what: &str,
+) -> Result<(), sockref::Error> {
+    let tail = if skipped > 0 {
+        format!(", {skipped} skipped")
+    } else {
+        String::new()
+    };
+    println!("{passed} passed, {failed} failed{tail}");
+    if failed > 0 {
+        Err(sockref::Error::runtime(format!("{failed} {what} failed")))
+    } else {
+        Ok(())
+    }
+}
+
 pub fn count(checks: &[Check], outcome: Outcome) -> usize {
     checks.iter().filter(|c| c.outcome == outcome).count()
 }

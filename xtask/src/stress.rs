@@ -648,17 +648,7 @@ pub fn stress(ws: &Workspace, quick: bool) -> Result<(), Error> {
     let failed = cases.iter().filter(|(_, r)| r.is_err()).count() - skipped;
     let passed = cases.len() - failed - skipped;
     println!("stress took {:.1} s", start.elapsed().as_secs_f64());
-    let tail = if skipped > 0 {
-        format!(", {skipped} skipped")
-    } else {
-        String::new()
-    };
-    println!("{passed} passed, {failed} failed{tail}");
-    if failed > 0 {
-        Err(Error::runtime(format!("{failed} stress case(s) failed")))
-    } else {
-        Ok(())
-    }
+    crate::report::closing_line(passed, failed, skipped, "stress case(s)")
 }
 
 #[cfg(test)]
