@@ -293,6 +293,30 @@ pub fn assert_full_stdout_is_an_error_in_both(program: &str, twin_source: &str, 
     }
 }
 
+/// A transcript with what changes from run to run folded away: every word
+/// holding `127.0.0.1:` becomes `ADDR`, and every run of digits (a pid of
+/// any length, a port) one `#`. For comparing two runs of a self-demo.
+pub fn masked(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let words: Vec<&str> = l
+                .split_whitespace()
+                .map(|w| if w.contains("127.0.0.1:") { "ADDR" } else { w })
+                .collect();
+            let mut out = String::new();
+            for c in words.join(" ").chars() {
+                if !c.is_ascii_digit() {
+                    out.push(c);
+                } else if !out.ends_with('#') {
+                    out.push('#');
+                }
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,33 +1,9 @@
 //! hb-client: the self-demo's transcript follows the counter, the same on
 //! every run; bad input is a usage error.
 
-use sockref::testing::{assert_usage_error, stdout_of};
+use sockref::testing::{assert_usage_error, masked, stdout_of};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hb-client");
-
-fn masked(text: &str) -> String {
-    text.lines()
-        .map(|l| {
-            l.split_whitespace()
-                .map(|w| if w.contains("127.0.0.1:") { "ADDR" } else { w })
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .map(|l| {
-            // Every run of digits (a pid of any length) is one '#'.
-            let mut masked = String::new();
-            for c in l.chars() {
-                if !c.is_ascii_digit() {
-                    masked.push(c);
-                } else if !masked.ends_with('#') {
-                    masked.push('#');
-                }
-            }
-            masked
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 #[test]
 fn the_self_demo_detects_a_stopped_peer_and_its_recovery_the_same_way_every_run() {
