@@ -32,6 +32,32 @@ fn backlogs(s: &Value) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// Renders the book's files from the committed summary, measuring
+/// nothing: for a change to how the figures are drawn.
+pub fn render_committed(ws: &Workspace) -> Result<(), Error> {
+    let path = ws.root.join(SUMMARY);
+    let text = fs::read_to_string(&path).map_err(|e| Error::runtime(format!("{SUMMARY}: {e}")))?;
+    let summary: Value =
+        serde_json::from_str(&text).map_err(|e| Error::runtime(format!("{SUMMARY}: {e}")))?;
+    write_rendered(ws, &summary)
+}
+
+fn write_rendered(ws: &Workspace, summary: &Value) -> Result<(), Error> {
+    let write = |path: &str, text: String| {
+        let path = ws.root.join(path);
+        fs::create_dir_all(path.parent().expect("generated dir"))
+            .and_then(|()| fs::write(&path, text))
+            .map_err(|e| Error::runtime(format!("write {}: {e}", path.display())))
+    };
+    let (table, plot, note) = render(summary).map_err(Error::runtime)?;
+    write(TABLE, table)?;
+    write(PLOT, plot)?;
+    write(MACHINE, note)?;
+    write(LAB, render_lab(summary).map_err(Error::runtime)?)?;
+    sockref::outln!("wrote {TABLE}, {PLOT}, {MACHINE}, {LAB}")?;
+    Ok(())
+}
+
 /// Runs the benches in full and regenerates the book's files.
 pub fn bench(ws: &Workspace) -> Result<(), Error> {
     let out = ws.target.join("sockref-bench/summary.json");
@@ -51,23 +77,14 @@ pub fn bench(ws: &Workspace) -> Result<(), Error> {
         .map_err(|e| Error::runtime(format!("{}: {e}", out.display())))?;
     summary["machine"] = machine();
     summary["lab"] = lab(ws)?;
-    let write = |path: &str, text: String| {
-        let path = ws.root.join(path);
-        fs::create_dir_all(path.parent().expect("generated dir"))
-            .and_then(|()| fs::write(&path, text))
-            .map_err(|e| Error::runtime(format!("write {}: {e}", path.display())))
-    };
-    write(
-        SUMMARY,
+    let path = ws.root.join(SUMMARY);
+    fs::write(
+        &path,
         serde_json::to_string_pretty(&summary).expect("JSON") + "\n",
-    )?;
-    let (table, plot, note) = render(&summary).map_err(Error::runtime)?;
-    write(TABLE, table)?;
-    write(PLOT, plot)?;
-    write(MACHINE, note)?;
-    write(LAB, render_lab(&summary).map_err(Error::runtime)?)?;
-    sockref::outln!("wrote {SUMMARY}, {TABLE}, {PLOT}, {MACHINE}, {LAB}")?;
-    Ok(())
+    )
+    .map_err(|e| Error::runtime(format!("write {}: {e}", path.display())))?;
+    sockref::outln!("wrote {SUMMARY}")?;
+    write_rendered(ws, &summary)
 }
 
 /// Runs the lab benches (benches/benches/lab.rs): their samples, or why
@@ -340,90 +357,146 @@ pub fn render(s: &Value) -> Result<(String, String, String), String> {
     Ok((t, plot(s)?, note))
 }
 
-/// Median latency against backlog, urgent and normal, as an SVG line plot.
+/// A backlog key of the summary ("0", "64KiB", "1MiB") in KiB.
+fn backlog_kib(key: &str) -> Result<f64, String> {
+    let (number, unit) = key.split_at(key.find(|c: char| !c.is_ascii_digit()).unwrap_or(key.len()));
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{SUMMARY}: backlog '{key}' is not a size"))?;
+    match unit {
+        "" => Ok(n / 1024.0),
+        "KiB" => Ok(n),
+        "MiB" => Ok(n * 1024.0),
+        _ => Err(format!("{SUMMARY}: backlog '{key}' has an unknown unit")),
+    }
+}
+
+fn p99(s: &Value, case: &str) -> Result<f64, String> {
+    s[case]["p99_us"]
+        .as_f64()
+        .ok_or_else(|| format!("{SUMMARY} has no p99 for {case}"))
+}
+
+/// Latency against backlog over loopback: the urgent byte and the normal
+/// marker (medians, with a whisker up to the 99th percentile), and SIGURG's
+/// arrival with nothing queued, as an SVG in the theme's colours
+/// (`currentColor`, no background: the book inlines it). The backlog axis
+/// is logarithmic (log2 of 1 + KiB), so 0, 64 KiB and 1 MiB are not spaced
+/// as if they were evenly apart. Text is large enough to stay legible when
+/// a phone shrinks the figure to its width.
 fn plot(s: &Value) -> Result<String, String> {
-    let (w, h, left, right, top, bottom) = (640.0, 360.0, 70.0, 160.0, 30.0, 50.0);
+    let (w, h, left, right, top, bottom) = (600.0, 430.0, 84.0, 24.0, 110.0, 70.0);
     let backlogs = backlogs(s)?;
     let mut series = Vec::new();
-    for (kind, colour) in [("urgent", "#b22222"), ("normal", "#3b5998")] {
-        let ys: Vec<f64> = backlogs
-            .iter()
-            .map(|(b, _)| median(s, &format!("{kind}/{b}")))
-            .collect::<Result<_, _>>()?;
-        series.push((kind, colour, ys));
+    for (kind, colour) in [("urgent", "#d0473f"), ("normal", "#4a78c2")] {
+        let mut points = Vec::new();
+        for (b, _) in &backlogs {
+            let case = format!("{kind}/{b}");
+            points.push((backlog_kib(b)?, median(s, &case)?, p99(s, &case)?));
+        }
+        series.push((kind, colour, points));
     }
+    let sigurg = median(s, "sigurg/0").ok();
     let max = series
         .iter()
-        .flat_map(|(_, _, ys)| ys.iter().copied())
+        .flat_map(|(_, _, ps)| ps.iter().map(|p| p.2))
+        .chain(sigurg)
         .fold(1.0_f64, f64::max);
     let step = nice_step(max / 5.0);
     let top_value = (max / step).ceil() * step;
-    let x = |i: usize| left + (w - left - right) * i as f64 / (backlogs.len() - 1) as f64;
+    let kib_max = series[0].2.iter().map(|p| p.0).fold(1.0_f64, f64::max);
+    let x = |kib: f64| left + (w - left - right) * (1.0 + kib).log2() / (1.0 + kib_max).log2();
     let y = |v: f64| top + (h - top - bottom) * (1.0 - v / top_value);
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\">\n\
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"18\" fill=\"currentColor\">\n\
          <!-- generated by `cargo xtask bench` from bench-summary.json; do not edit -->\n\
-         <title>Median latency of an urgent byte and of a normal marker against the backlog queued before it</title>\n\
-         <rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>\n"
+         <title>Latency over loopback of an urgent byte and of a normal marker against the backlog queued before it (medians, whiskers to the 99th percentile), and SIGURG with nothing queued</title>\n\
+         <text x=\"{left}\" y=\"28\" font-weight=\"bold\">Loopback: latency against the backlog</text>\n"
     );
     let mut v = 0.0;
     while v <= top_value + step / 2.0 {
         svg += &format!(
-            "<line x1=\"{left}\" y1=\"{0:.1}\" x2=\"{1}\" y2=\"{0:.1}\" stroke=\"#dddddd\"/><text x=\"{2}\" y=\"{3:.1}\" text-anchor=\"end\">{v}</text>\n",
+            "<line x1=\"{left}\" y1=\"{0:.1}\" x2=\"{1}\" y2=\"{0:.1}\" stroke=\"currentColor\" stroke-opacity=\"0.2\"/><text x=\"{2}\" y=\"{3:.1}\" text-anchor=\"end\">{v}</text>\n",
             y(v),
             w - right,
-            left - 6.0,
-            y(v) + 4.0
+            left - 8.0,
+            y(v) + 6.0
         );
         v += step;
     }
-    for (i, (_, label)) in backlogs.iter().enumerate() {
+    for ((_, label), (kib, _, _)) in backlogs.iter().zip(&series[0].2) {
         svg += &format!(
-            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{label}</text>\n",
-            x(i),
-            h - bottom + 18.0
+            "<line x1=\"{0:.1}\" y1=\"{1}\" x2=\"{0:.1}\" y2=\"{2}\" stroke=\"currentColor\" stroke-opacity=\"0.5\"/><text x=\"{0:.1}\" y=\"{3}\" text-anchor=\"middle\">{label}</text>\n",
+            x(*kib),
+            h - bottom,
+            h - bottom + 6.0,
+            h - bottom + 26.0
         );
     }
     svg += &format!(
-        "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">unread data queued before the marker</text>\n",
+        "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">unread data queued before it (log scale)</text>\n",
         (left + w - right) / 2.0,
         h - 12.0
     );
     svg += &format!(
-        "<text transform=\"translate(18 {:.1}) rotate(-90)\" text-anchor=\"middle\">median latency (µs)</text>\n",
+        "<text transform=\"translate(22 {:.1}) rotate(-90)\" text-anchor=\"middle\">latency (µs)</text>\n",
         (top + h - bottom) / 2.0
     );
-    for (n, (kind, colour, ys)) in series.iter().enumerate() {
-        let points: Vec<String> = ys
+    let mut legend_x = left;
+    for (kind, colour, points) in &series {
+        let line: Vec<String> = points
             .iter()
-            .enumerate()
-            .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v)))
+            .map(|(kib, median, _)| format!("{:.1},{:.1}", x(*kib), y(*median)))
             .collect();
         svg += &format!(
-            "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2.5\"/>\n",
-            points.join(" ")
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"3\"/>\n",
+            line.join(" ")
         );
-        for (i, v) in ys.iter().enumerate() {
+        // The two series' whiskers side by side, not on top of each other.
+        let nudge = if *kind == "urgent" { -5.0 } else { 5.0 };
+        for (kib, median, p99) in points {
             svg += &format!(
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{colour}\"><title>{kind}: {v:.1} µs</title></circle>\n",
-                x(i),
-                y(*v)
+                "<line x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{2:.1}\" stroke=\"{colour}\" stroke-width=\"2\"/><circle cx=\"{0:.1}\" cy=\"{1:.1}\" r=\"5\" fill=\"{colour}\"><title>{kind}: median {median:.1} µs, p99 {p99:.1} µs</title></circle>\n",
+                x(*kib) + nudge,
+                y(*median),
+                y(*p99)
             );
         }
-        let ly = top + 20.0 + 22.0 * n as f64;
         let name = if *kind == "urgent" {
             "urgent byte"
         } else {
             "normal marker"
         };
         svg += &format!(
-            "<line x1=\"{0}\" y1=\"{ly}\" x2=\"{1}\" y2=\"{ly}\" stroke=\"{colour}\" stroke-width=\"2.5\"/><text x=\"{2}\" y=\"{3}\">{name}</text>\n",
-            w - right + 15.0,
-            w - right + 40.0,
-            w - right + 46.0,
-            ly + 4.0
+            "<line x1=\"{legend_x}\" y1=\"62\" x2=\"{0}\" y2=\"62\" stroke=\"{colour}\" stroke-width=\"3\"/><text x=\"{1}\" y=\"68\">{name}</text>\n",
+            legend_x + 26.0,
+            legend_x + 32.0
+        );
+        legend_x += 190.0;
+    }
+    if let Some(sig) = sigurg {
+        let (cx, cy) = (x(0.0), y(sig));
+        let colour = "#2e9d57";
+        svg += &format!(
+            "<path d=\"M{cx:.1} {:.1} L{:.1} {:.1} L{cx:.1} {:.1} L{:.1} {:.1} Z\" fill=\"{colour}\"><title>SIGURG, nothing queued: median {sig:.1} µs</title></path>\n",
+            cy - 8.0,
+            cx + 8.0,
+            cy,
+            cy + 8.0,
+            cx - 8.0,
+            cy
+        );
+        svg += &format!(
+            "<path d=\"M{0:.1} 54 L{1:.1} 62 L{0:.1} 70 L{2:.1} 62 Z\" fill=\"{colour}\"/><text x=\"{3:.1}\" y=\"68\">SIGURG</text>\n",
+            legend_x + 13.0,
+            legend_x + 21.0,
+            legend_x + 5.0,
+            legend_x + 32.0
         );
     }
+    svg += &format!(
+        "<text x=\"{left}\" y=\"96\" font-size=\"15\" fill-opacity=\"0.75\">dots: medians; whiskers: up to the 99th percentile</text>\n"
+    );
     svg += "</svg>\n";
     Ok(svg)
 }

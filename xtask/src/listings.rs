@@ -220,8 +220,9 @@ struct Block {
 static INCLUDE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\{\{#(?:include|rustdoc_include)\s+([^}\s]+)\s*\}\}$").expect("valid pattern")
 });
-static SVG_IMAGE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^!\[([^\]]*)\]\((images/[^)\s]+\.svg)\)$").expect("valid"));
+static SVG_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^!\[([^\]]*)\]\(((?:images|generated)/[^)\s]+\.svg)\)$").expect("valid")
+});
 static CALL_CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(^|[^\[`])`([a-z_]+)(\([^`]*\))?`").expect("valid pattern"));
 static SCHEME_LINK: LazyLock<Regex> =

@@ -66,7 +66,11 @@ enum Command {
     /// Every chapter in headless Chromium, with screenshots.
     BookTest,
     /// Run the criterion benches and regenerate the performance figures.
-    Bench,
+    Bench {
+        /// Only redraw the figures from the committed summary; measure nothing.
+        #[arg(long)]
+        render: bool,
+    },
     /// Two hosts in network namespaces: print the urgent-notice-ahead table.
     Lab,
     /// Hostile command lines, peers and clients against every program and
@@ -164,7 +168,8 @@ fn run(command: Command) -> Result<(), Error> {
             book::build(&ws).map(|dir| println!("book written to {}", dir.display()))
         }
         Command::BookTest => browser::book_test_command(&ws),
-        Command::Bench => bench::bench(&ws),
+        Command::Bench { render: true } => bench::render_committed(&ws),
+        Command::Bench { render: false } => bench::bench(&ws),
         Command::Lab => lab::lab(&ws),
         Command::Stress { quick } => stress::stress(&ws, quick),
         Command::Course {
