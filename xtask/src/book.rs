@@ -385,7 +385,54 @@ pub fn serve(ws: &Workspace, port: u16) -> Result<(), Error> {
     let server = Server::bind((Ipv4Addr::LOCALHOST, port))
         .map_err(|e| Error::runtime(format!("bind to 127.0.0.1:{port}: {e}")))?;
     println!("serving the book on {} (Ctrl-C stops)", server.url());
-    server.run(&root).map_err(Error::runtime)
+    server
+        .run(Site::new(root, &ws.root))
+        .map_err(Error::runtime)
+}
+
+/// What the server serves: the built book, and the workspace's sources
+/// under the paths the book's listings link to (`/crates/...`, `/lib/...`,
+/// `/benches/...`: the book's `../../crates/...` from the site's root).
+#[derive(Debug, Clone)]
+pub struct Site {
+    book: PathBuf,
+    sources: PathBuf,
+}
+
+impl Site {
+    pub fn new(book: PathBuf, workspace: &Path) -> Self {
+        Site {
+            book,
+            sources: workspace.to_path_buf(),
+        }
+    }
+
+    /// The file a request path names, or None.
+    fn file(&self, path: &str) -> Option<PathBuf> {
+        let parts: Vec<String> = path
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != "." && *p != "..")
+            .map(percent_decode)
+            .collect();
+        let source = matches!(
+            parts.first().map(String::as_str),
+            Some("crates" | "lib" | "benches")
+        );
+        let mut file = if source {
+            self.sources.clone()
+        } else {
+            self.book.clone()
+        };
+        file.extend(&parts);
+        if file.is_dir() && !source {
+            file.push("index.html");
+        }
+        let shown = !source
+            || file
+                .extension()
+                .is_some_and(|e| ["rs", "c", "h", "toml", "md"].iter().any(|x| e == *x));
+        (shown && file.is_file()).then_some(file)
+    }
 }
 
 /// A static-file server for the built book, on hyper: every connection
@@ -411,13 +458,13 @@ impl Server {
         }
     }
 
-    /// Serves files of `root` until the process ends.
-    pub fn run(self, root: &Path) -> Result<(), String> {
+    /// Serves `site` until the process ends.
+    pub fn run(self, site: Site) -> Result<(), String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("a tokio runtime: {e}"))?;
-        let root = Arc::new(root.to_path_buf());
+        let root = Arc::new(site);
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(self.listener)
                 .map_err(|e| format!("listen: {e}"))?;
@@ -439,32 +486,20 @@ impl Server {
         })
     }
 
-    /// Serves files of `root` on a thread of its own.
-    pub fn spawn(self, root: PathBuf) {
-        std::thread::spawn(move || self.run(&root));
+    /// Serves `site` on a thread of its own.
+    pub fn spawn(self, site: Site) {
+        std::thread::spawn(move || self.run(site));
     }
 }
 
 /// One GET: the file, or the book's own 404 page with status 404.
 fn answer<B>(
-    root: &Path,
+    site: &Site,
     request: &hyper::Request<B>,
 ) -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
-    let path = request.uri().path();
-    let mut file = root.to_path_buf();
-    for part in path
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != "." && *p != "..")
-    {
-        file.push(percent_decode(part));
-    }
-    if file.is_dir() {
-        file.push("index.html");
-    }
-    let (status, file) = if file.is_file() {
-        (200, file)
-    } else {
-        (404, root.join("404.html"))
+    let (status, file) = match site.file(request.uri().path()) {
+        Some(file) => (200, file),
+        None => (404, site.book.join("404.html")),
     };
     let body = fs::read(&file).unwrap_or_else(|_| b"not found".to_vec());
     hyper::Response::builder()
@@ -504,6 +539,7 @@ fn content_type(file: &Path) -> &'static str {
         Some("svg") => "image/svg+xml",
         Some("png") => "image/png",
         Some("json") => "application/json",
+        Some("rs" | "c" | "h" | "toml" | "md") => "text/plain; charset=utf-8",
         Some("woff2") => "font/woff2",
         Some("woff") => "font/woff",
         Some("ttf") => "font/ttf",
@@ -514,6 +550,31 @@ fn content_type(file: &Path) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_site_serves_the_book_and_the_sources_its_listings_link_to() {
+        let dir = std::env::temp_dir().join(format!("xtask-site-{}", std::process::id()));
+        let (book, ws) = (dir.join("target/book"), dir.join("ws"));
+        fs::create_dir_all(&book).unwrap();
+        fs::create_dir_all(ws.join("crates/oob/oob-send/src")).unwrap();
+        fs::write(book.join("index.html"), "book").unwrap();
+        fs::write(ws.join("crates/oob/oob-send/src/main.rs"), "fn main() {}").unwrap();
+        fs::write(ws.join("crates/secret.key"), "no").unwrap();
+        let site = Site::new(book.clone(), &ws);
+        let found = [
+            site.file("/"),
+            site.file("/crates/oob/oob-send/src/main.rs"),
+            site.file("/crates/../../../../etc/hostname.rs"),
+            site.file("/crates/secret.key"),
+            site.file("/nothing.html"),
+        ];
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(found[0], Some(book.join("index.html")));
+        assert_eq!(found[1], Some(ws.join("crates/oob/oob-send/src/main.rs")));
+        assert_eq!(found[2], None, "'..' is dropped, never followed");
+        assert_eq!(found[3], None, "only source files are served");
+        assert_eq!(found[4], None);
+    }
 
     #[test]
     fn anchors_in_rust_and_c_comments() {

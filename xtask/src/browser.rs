@@ -132,11 +132,11 @@ fn installed() -> Option<(PathBuf, PathBuf)> {
 
 /// Serves the built book at `dir` on a loopback port, for the rest of the
 /// process's life; returns the base URL.
-fn serve(dir: PathBuf) -> Result<String, String> {
+fn serve(dir: PathBuf, ws_root: &Path) -> Result<String, String> {
     let server = book::Server::bind((Ipv4Addr::LOCALHOST, 0))
         .map_err(|e| format!("bind to 127.0.0.1 port 0: {e}"))?;
     let url = server.url();
-    server.spawn(dir);
+    server.spawn(book::Site::new(dir, ws_root));
     Ok(url)
 }
 
@@ -204,7 +204,7 @@ pub fn book_test(
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let profile = out.join("profile");
     let _ = std::fs::remove_dir_all(&profile);
-    let base = serve(built)?;
+    let base = serve(built, &ws.root)?;
     // The driver's log stays behind for a person to read when a run fails.
     let (_driver, driver_url) = start_driver(&driver, &out.join("chromedriver.log"))?;
     let src = ws.root.join("book/src");
