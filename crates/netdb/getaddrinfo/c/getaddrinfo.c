@@ -1,6 +1,6 @@
 /* getaddrinfo.c: the C twin of crates/netdb/getaddrinfo/src/main.rs.
  * getaddrinfo with hints from the command line; every result printed. */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* asprintf */
 #define USAGE "getaddrinfo [HOST|- [SERVICE|-]] [--canonname] [--passive] [--numeric-host] [--numeric-serv] " \
               "[--addrconfig] [--v4mapped] [--all] [--family inet|inet6|unspec] [--socktype stream|dgram|raw] " \
               "[--protocol tcp|udp|NUMBER]"
@@ -41,30 +41,32 @@ static const char *protocol_name(int p)
     return text;
 }
 
-static const char *shown(const char *s)
+/* `s` in quotes, or NULL, however long: the caller frees it. */
+static char *shown(const char *s)
 {
-    static char text[2][512];
-    static int which;
-    which ^= 1;
-    if (s == NULL)
-        return "NULL";
-    snprintf(text[which], sizeof text[which], "\"%s\"", s);
-    return text[which];
+    char *text;
+    if (asprintf(&text, s == NULL ? "%s" : "\"%s\"", s == NULL ? "NULL" : s) < 0)
+        call_failed("asprintf");
+    return text;
 }
 
 /* ANCHOR: lookup */
 static int lookup(const char *host, const char *service, const struct addrinfo *hints)
 {
     struct addrinfo *list;
-    char call[1200], text[INET6_ADDRSTRLEN];
+    char *call, *h = shown(host), *s = shown(service), text[INET6_ADDRSTRLEN];
     int rc, n = 0;
 
-    snprintf(call, sizeof call, "getaddrinfo(%s, %s, %s)", shown(host), shown(service), flag_names(hints->ai_flags, flags, NFLAGS));
+    if (asprintf(&call, "getaddrinfo(%s, %s, %s)", h, s, flag_names(hints->ai_flags, flags, NFLAGS)) < 0)
+        call_failed("asprintf");
+    free(h);
+    free(s);
     if (host != NULL && !(hints->ai_flags & AI_NUMERICHOST))
         dns_note(host, 0, "--numeric-host");
     rc = getaddrinfo(host, service, hints, &list);
     if (rc != 0) {
         fprintf(stderr, "error: %s: %s (%s)\n", call, eai_name(rc), gai_strerror(rc));
+        free(call);
         return 1;
     }
     for (struct addrinfo *ai = list; ai != NULL; ai = ai->ai_next)
@@ -87,6 +89,7 @@ static int lookup(const char *host, const char *service, const struct addrinfo *
                inet_ntop(ai->ai_family, addr, text, sizeof text), port);
     }
     freeaddrinfo(list);
+    free(call);
     return 0;
 }
 /* ANCHOR_END: lookup */
