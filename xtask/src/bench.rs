@@ -495,7 +495,7 @@ fn plot(s: &Value) -> Result<String, String> {
         );
     }
     svg += &format!(
-        "<text x=\"{left}\" y=\"96\" font-size=\"15\" fill-opacity=\"0.75\">dots: medians; whiskers: up to the 99th percentile</text>\n"
+        "<text x=\"{left}\" y=\"96\" fill-opacity=\"0.75\">dots: medians; whiskers: 99th percentile</text>\n"
     );
     svg += "</svg>\n";
     Ok(svg)
