@@ -228,7 +228,7 @@ pub fn stub(lang: &str, id: &str, signature: &str, indent: &str) -> Vec<String> 
                 "return Ok(());".into(),
             ]
         } else {
-            vec![format!("unimplemented!(\"{message}\")")]
+            vec![format!("panic!(\"{message}\")")]
         };
         body.into_iter().map(|l| format!("{indent}{l}")).collect()
     } else {

@@ -54,7 +54,7 @@ fn stubs_fit_the_enclosing_function() {
     let out = stubbed("rust", rust, |_| true);
     assert!(out.contains("    eprintln!(\"error: exercise p/a is not done yet\");\n    return Ok(());\n    // end exercise"), "{out}");
     assert!(
-        out.contains("    unimplemented!(\"exercise p/b is not done yet\")\n"),
+        out.contains("    panic!(\"exercise p/b is not done yet\")\n"),
         "{out}"
     );
     assert!(
