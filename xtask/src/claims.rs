@@ -103,6 +103,18 @@ pub fn scan(text: &str) -> (Vec<Claim>, Vec<String>) {
             if in_fence || in_generated || trimmed.is_empty() || trimmed.starts_with('#') {
                 continue;
             }
+            // The preprocessor marks the label line by line: it must not
+            // be broken across lines.
+            let joined = format!("{line} {}", lines.get(n + 1).map_or("", |l| l.trim_start()));
+            let straddles = joined
+                .match_indices("(not tested here:")
+                .any(|(at, m)| at < line.len() && at + m.len() > line.len());
+            if straddles {
+                misuses.push(format!(
+                    "line {}: keep `(not tested here:` on one line, so it is marked",
+                    n + 1
+                ));
+            }
             match &mut current {
                 Some((_, text)) => {
                     text.push(' ');
