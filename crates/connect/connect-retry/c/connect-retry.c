@@ -1,8 +1,10 @@
 /* connect-retry.c: the C twin of crates/connect/connect-retry/src/main.rs, a
- * client in the spirit of the textbook's ruptime, built on connect_retry. */
+ * client in the spirit of the textbook's ruptime, built on connect_retry:
+ * --version 2 (the default) is the portable one, a new socket for every
+ * attempt; --version 1 the first, one socket for all of them. */
 #define _DEFAULT_SOURCE
-#define USAGE "connect-retry [IP PORT] [--initial SECS] [--factor N] [--max-delay SECS] " \
-              "[--max-attempts N] [--max-total SECS] [--jitter SEED]"
+#define USAGE "connect-retry [IP PORT] [--version 1|2] [--initial SECS] [--factor N] " \
+              "[--max-delay SECS] [--max-attempts N] [--max-total SECS] [--jitter SEED]"
 #include "sockref.h"
 #include "initserver.h"
 #include <stdint.h>
@@ -51,6 +53,18 @@ static void sleep_ns(uint64_t ns)
 /* Called after each failed attempt, before the pause (the demo starts its server there). */
 typedef void (*on_failure_fn)(int number);
 
+/* The progress line of a failed attempt: its error and the next pause, if any. */
+static void report_attempt(int number, const struct sockaddr *addr, int err, const uint64_t *pauses,
+                           int npauses)
+{
+    const char *to = endpoint_text((const struct sockaddr_storage *)addr);
+    if (number - 1 < npauses)
+        outf("attempt %d: connect to %s: %s (os error %d); next try in %.3f s\n", number, to,
+             strerror(err), err, (double)pauses[number - 1] / 1e9);
+    else
+        outf("attempt %d: connect to %s: %s (os error %d); giving up\n", number, to, strerror(err), err);
+}
+
 /* ANCHOR: connect_retry */
 /* A new socket for every attempt: reusing one after a failed connect is not
  * portable. Returns the connected socket, or -1 with errno from the last try. */
@@ -70,13 +84,7 @@ static int connect_retry(int type, const struct sockaddr *addr, socklen_t alen, 
             return fd;
         int err = errno;
         close(fd);
-        if (number - 1 < npauses)
-            outf("attempt %d: connect to %s: %s (os error %d); next try in %.3f s\n", number,
-                   endpoint_text((const struct sockaddr_storage *)addr), strerror(err), err,
-                   (double)pauses[number - 1] / 1e9);
-        else
-            outf("attempt %d: connect to %s: %s (os error %d); giving up\n", number,
-                   endpoint_text((const struct sockaddr_storage *)addr), strerror(err), err);
+        report_attempt(number, addr, err, pauses, npauses);
         if (on_failure)
             on_failure(number);
         if (number - 1 >= npauses) {
@@ -88,6 +96,56 @@ static int connect_retry(int type, const struct sockaddr *addr, socklen_t alen, 
     /* end exercise */
 }
 /* ANCHOR_END: connect_retry */
+
+/* ANCHOR: connect_retry_v1 */
+/* The first version: every attempt on the caller's one socket `sockfd`.
+ * POSIX leaves a socket's state unspecified after a failed connect; Linux
+ * lets it try again. Returns 0, or -1 with errno from the last try. */
+static int connect_retry_v1(int sockfd, const struct sockaddr *addr, socklen_t alen, const struct policy *p,
+                            on_failure_fn on_failure, int *attempts)
+{
+    uint64_t pauses[10000];
+    int npauses = delays(p, pauses, 10000);
+
+    for (int number = 1;; number++) {
+        *attempts = number;
+        if (connect(sockfd, addr, alen) == 0)
+            return 0;
+        int err = errno;
+        report_attempt(number, addr, err, pauses, npauses);
+        if (on_failure)
+            on_failure(number);
+        if (number - 1 >= npauses) {
+            errno = err;
+            return -1;
+        }
+        sleep_ns(pauses[number - 1]);
+    }
+}
+/* ANCHOR_END: connect_retry_v1 */
+
+/* ANCHOR: connect_with */
+/* Version 2 makes a socket for every attempt; for version 1 the socket is
+ * made here, once, and every attempt reuses it. Returns the connected
+ * socket, or -1 with errno (and *attempts 0 if socket itself failed). */
+static int connect_with(int version, const struct sockaddr *addr, socklen_t alen, const struct policy *p,
+                        on_failure_fn on_failure, int *attempts)
+{
+    if (version == 2)
+        return connect_retry(SOCK_STREAM, addr, alen, p, on_failure, attempts);
+    int sockfd = socket(addr->sa_family, SOCK_STREAM, 0);
+    *attempts = 0;
+    if (sockfd < 0)
+        return -1;
+    if (connect_retry_v1(sockfd, addr, alen, p, on_failure, attempts) < 0) {
+        int err = errno;
+        close(sockfd);
+        errno = err;
+        return -1;
+    }
+    return sockfd;
+}
+/* ANCHOR_END: connect_with */
 
 static void copy_to_stdout(int fd)
 {
@@ -114,7 +172,7 @@ static void start_server_after_third(int number)
     outf("[server] listening on %s (SOCK_STREAM)\n", endpoint_text(&demo_addr));
 }
 
-static void self_demo(void)
+static void self_demo(int version)
 {
     struct policy p = { .initial = 50000000u, .factor = 2, .max_delay = 800000000u };
     int probe = socket(AF_INET, SOCK_STREAM, 0), fd;
@@ -126,13 +184,22 @@ static void self_demo(void)
     demo_len = sizeof demo_addr;
     getsockname(probe, (struct sockaddr *)&demo_addr, &demo_len);
     close(probe);
-    outf("self-demo: connect_retry to %s; the server starts after the third failed attempt\n",
-           endpoint_text(&demo_addr));
+    if (version == 2)
+        outf("self-demo: connect_retry to %s; the server starts after the third failed attempt\n",
+             endpoint_text(&demo_addr));
+    else
+        outf("self-demo: connect_retry version 1 to %s, one socket for every attempt; the server starts "
+             "after the third failed attempt\n", endpoint_text(&demo_addr));
     int attempts;
-    fd = connect_retry(SOCK_STREAM, (struct sockaddr *)&demo_addr, demo_len, &p, start_server_after_third, &attempts);
+    fd = connect_with(version, (struct sockaddr *)&demo_addr, demo_len, &p, start_server_after_third, &attempts);
+    if (fd < 0 && attempts == 0)
+        call_failed("socket");
     if (fd < 0)
         call_failed("connect to %s", endpoint_text(&demo_addr));
-    outf("connected to %s\n", endpoint_text(&demo_addr));
+    if (version == 2)
+        outf("connected to %s\n", endpoint_text(&demo_addr));
+    else
+        outf("connected to %s, on the socket refused three times\n", endpoint_text(&demo_addr));
     serve_stream_client(demo_server, 1, 1, "[server] ");
     close(demo_server);
     copy_to_stdout(fd);
@@ -157,7 +224,7 @@ int main(int argc, char *argv[])
     struct policy p = { .initial = 1000000000u, .factor = 2, .max_delay = 128000000000u };
     struct sockaddr_storage addr;
     const char *positional[2];
-    int npositional = 0, options_done = 0;
+    int npositional = 0, options_done = 0, version = 2;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     handle_help(argc, argv);
@@ -180,7 +247,12 @@ int main(int argc, char *argv[])
             p.factor = positive(v);
         else if ((v = option_value(argc, argv, &i, "--max-attempts")))
             p.max_attempts = positive(v);
-        else if ((v = option_value(argc, argv, &i, "--jitter"))) {
+        else if ((v = option_value(argc, argv, &i, "--version"))) {
+            if (strcmp(v, "1") == 0 || strcmp(v, "2") == 0)
+                version = v[0] - '0';
+            else
+                usage_error("'%s' is not a version of connect_retry (1 or 2)", v);
+        } else if ((v = option_value(argc, argv, &i, "--jitter"))) {
             unsigned long long seed;
             if (!parse_whole(v, ULLONG_MAX, &seed))
                 usage_error("'%s' is not a seed (a whole number)", v);
@@ -190,14 +262,16 @@ int main(int argc, char *argv[])
             usage_error("invalid option '%s'", argv[i]);
     }
     if (npositional == 0) {
-        self_demo();
+        self_demo(version);
         return 0;
     }
     if (npositional != 2)
         usage_error("expected IP PORT, or no argument for the self-demo");
     socklen_t len = parse_endpoint(positional[0], positional[1], 0, &addr);
     int attempts;
-    int fd = connect_retry(SOCK_STREAM, (struct sockaddr *)&addr, len, &p, NULL, &attempts);
+    int fd = connect_with(version, (struct sockaddr *)&addr, len, &p, NULL, &attempts);
+    if (fd < 0 && attempts == 0)
+        call_failed("socket");
     if (fd < 0) {
         fflush(stdout);
         fprintf(stderr, "error: connect to %s: %s (os error %d) (gave up after %d attempts)\n", endpoint_text(&addr),

@@ -8,9 +8,11 @@
 //! hammering a server that is restarting; the cap keeps a client from
 //! waiting for ever.
 //!
-//! Like the textbook's portable version it makes a **new socket for every
-//! attempt**: after a failed `connect`, the state of a socket is
-//! unspecified by POSIX, and reusing it is not portable.
+//! Like the textbook's portable version (APUE figure 16.11) it makes a
+//! **new socket for every attempt**: after a failed `connect`, the state
+//! of a socket is unspecified by POSIX, and reusing it is not portable.
+//! The first version (APUE figure 16.10), which retries on the caller's one
+//! socket, is here too as [`connect_retry_v1`]: Linux lets it work.
 //!
 //! Here the schedule is a [`Policy`] (initial delay, factor, largest delay,
 //! limits on attempts or total time, optional jitter; the default is the
@@ -196,6 +198,48 @@ fn try_connect(ty: Type, addr: SocketAddr) -> io::Result<Socket> {
     Ok(sock)
 }
 // ANCHOR_END: connect_retry
+
+// ANCHOR: connect_retry_v1
+/// The textbook's first version: the caller's one socket `sock` for every
+/// attempt. POSIX leaves the state of a socket unspecified after a failed
+/// `connect`; Linux lets the same socket try again (the chapter says where
+/// that is not so).
+pub fn connect_retry_v1(
+    sock: &Socket,
+    addr: SocketAddr,
+    policy: &Policy,
+    sleeper: &mut impl Sleeper,
+    mut on_failure: impl FnMut(&Attempt<'_>),
+) -> Result<(), RetryError> {
+    let start = Instant::now();
+    let delays = policy.delays();
+    let mut number = 0;
+    loop {
+        number += 1;
+        let error = match sock.connect(&SockAddr::from(addr)) {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        let next_delay = delays.get(number as usize - 1).copied();
+        on_failure(&Attempt {
+            number,
+            error: &error,
+            next_delay,
+        });
+        match next_delay {
+            Some(pause) => sleeper.sleep(pause),
+            None => {
+                return Err(RetryError {
+                    addr,
+                    last: error,
+                    attempts: number,
+                    elapsed: start.elapsed(),
+                });
+            }
+        }
+    }
+}
+// ANCHOR_END: connect_retry_v1
 
 #[cfg(test)]
 mod tests {

@@ -128,3 +128,35 @@ fn in_real_time_a_server_that_starts_after_a_second_is_reached() {
         "{elapsed:?}"
     );
 }
+
+/// A server on 127.0.0.1 that sends one line to one client and stops.
+fn one_line_server() -> (SocketAddr, std::thread::JoinHandle<()>) {
+    use std::io::Write;
+    let listener = initserver::initserver(Type::STREAM, "127.0.0.1:0".parse().unwrap(), 5).unwrap();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    let server = std::thread::spawn(move || {
+        let (conn, _) = listener.accept().unwrap();
+        std::net::TcpStream::from(conn)
+            .write_all(b"status: up\n")
+            .unwrap();
+    });
+    (addr, server)
+}
+
+#[test]
+fn the_client_prints_what_the_server_sends() {
+    for version in ["1", "2"] {
+        let (addr, server) = one_line_server();
+        let port = addr.port().to_string();
+        let out = sockref::testing::stdout_of(
+            env!("CARGO_BIN_EXE_connect-retry"),
+            &["127.0.0.1", &port, "--version", version],
+        );
+        assert_eq!(
+            out,
+            format!("connected to {addr}\nstatus: up\n"),
+            "version {version}"
+        );
+        server.join().unwrap();
+    }
+}

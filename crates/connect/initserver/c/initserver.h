@@ -57,6 +57,40 @@ errout:
 }
 /* ANCHOR_END: initserver */
 
+/* ANCHOR: initserver_v1 */
+/* The first version: the same steps without SO_REUSEADDR. A restarted
+ * server cannot bind its port while a connection of its previous life is
+ * in TIME_WAIT there. */
+__attribute__((unused))
+static int initserver_v1(int type, const struct sockaddr *addr, socklen_t alen, int qlen)
+{
+    int fd, err;
+
+    if ((fd = socket(addr->sa_family, type, 0)) < 0) {
+        snprintf(initserver_failed, sizeof initserver_failed, "socket(%s, %s)",
+                 addr->sa_family == AF_INET ? "AF_INET" : "AF_INET6", type_name(type));
+        return -1;
+    }
+    if (bind(fd, addr, alen) < 0) {
+        snprintf(initserver_failed, sizeof initserver_failed, "bind to %s",
+                 endpoint_text((const struct sockaddr_storage *)addr));
+        goto errout;
+    }
+    if ((type == SOCK_STREAM || type == SOCK_SEQPACKET) && listen(fd, qlen) < 0) {
+        snprintf(initserver_failed, sizeof initserver_failed, "listen on %s",
+                 endpoint_text((const struct sockaddr_storage *)addr));
+        goto errout;
+    }
+    return fd;
+
+errout:
+    err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+}
+/* ANCHOR_END: initserver_v1 */
+
 static void status_line(char *line, size_t size, int client, int clients)
 {
     if (clients > 0)

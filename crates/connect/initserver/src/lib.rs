@@ -1,12 +1,16 @@
 //! Section "Associating addresses with sockets" and the server half of
-//! "Connection establishment" (APUE 16.3.4, 16.4): `initserver`.
+//! "Connection establishment" (APUE 16.3.4, 16.4, and 16.6 for
+//! SO_REUSEADDR): `initserver`.
 //!
 //! `initserver(type, addr, qlen)` is the textbook's server setup in one
-//! call: `socket`, `SO_REUSEADDR` (the textbook's second version, so that
-//! a restarted server can bind while old connections linger in
-//! TIME_WAIT), `bind`, and, for the connection-oriented types, `listen`.
-//! If any step fails, the socket is closed and the failing call's error is
-//! returned, naming the call.
+//! call: `socket`, `SO_REUSEADDR` (the textbook's second version, APUE
+//! figure 16.22, so that a restarted server can bind while old connections
+//! linger in TIME_WAIT), `bind`, and, for the connection-oriented types,
+//! `listen`. If any step fails, the socket is closed and the failing
+//! call's error is returned, naming the call. [`initserver_v1`] is the
+//! first version (APUE figure 16.12), without `SO_REUSEADDR`, and
+//! [`tcp_state`] reads a connection's state from `/proc/net/tcp`, so that
+//! a restart can be shown failing while a connection is in TIME_WAIT.
 #![forbid(unsafe_code)]
 
 use std::fmt;
@@ -74,6 +78,56 @@ pub fn initserver(ty: Type, addr: SocketAddr, qlen: i32) -> Result<Socket, InitE
     // end exercise
 }
 // ANCHOR_END: initserver
+
+// ANCHOR: initserver_v1
+/// The textbook's first version: the same steps without `SO_REUSEADDR`.
+/// A restarted server cannot bind its port while a connection of its
+/// previous life is in TIME_WAIT there.
+pub fn initserver_v1(ty: Type, addr: SocketAddr, qlen: i32) -> Result<Socket, InitError> {
+    let failed = |call: String| move |error| InitError { call, error };
+    let family = if addr.is_ipv4() {
+        "AF_INET"
+    } else {
+        "AF_INET6"
+    };
+    let sock = Socket::new(Domain::for_address(addr), ty, None)
+        .map_err(failed(format!("socket({family}, {})", type_name(ty))))?;
+    sock.bind(&SockAddr::from(addr))
+        .map_err(failed(format!("bind to {addr}")))?;
+    if ty == Type::STREAM || ty == Type::SEQPACKET {
+        sock.listen(qlen)
+            .map_err(failed(format!("listen on {addr}")))?;
+    }
+    Ok(sock)
+}
+// ANCHOR_END: initserver_v1
+
+/// The state of TCP connections in `/proc/net/tcp` (`st`, in hex).
+pub const TCP_ESTABLISHED: u8 = 0x01;
+pub const TCP_TIME_WAIT: u8 = 0x06;
+
+/// The state of the TCP connection from `local` to `remote` as the kernel
+/// lists it in `/proc/net/tcp` (`/proc/net/tcp6` for IPv6), or `None` if
+/// it lists no such connection. The table is matched on the two ports.
+pub fn tcp_state(local: SocketAddr, remote: SocketAddr) -> io::Result<Option<u8>> {
+    let file = if local.is_ipv4() {
+        "/proc/net/tcp"
+    } else {
+        "/proc/net/tcp6"
+    };
+    let table = std::fs::read_to_string(file)?;
+    let (l, r) = (
+        format!(":{:04X}", local.port()),
+        format!(":{:04X}", remote.port()),
+    );
+    for line in table.lines().skip(1) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() > 3 && fields[1].ends_with(&l) && fields[2].ends_with(&r) {
+            return Ok(u8::from_str_radix(fields[3], 16).ok());
+        }
+    }
+    Ok(None)
+}
 
 /// The address a socket is bound to (`getsockname`).
 pub fn local_addr(sock: &Socket) -> Result<SocketAddr, InitError> {

@@ -190,6 +190,35 @@ fn survives_a_resetting_client(server: &std::path::Path) {
     );
 }
 
+// ANCHOR: a_connection_reset_in_the_queue_is_accepted_but_has_no_peer
+#[test]
+fn a_connection_reset_in_the_queue_is_accepted_but_has_no_peer() {
+    let server = initserver(Type::STREAM, loopback0(), 5).unwrap();
+    let addr = server.local_addr().unwrap().as_socket().unwrap();
+    let client = socket2::Socket::new(socket2::Domain::IPV4, Type::STREAM, None).unwrap();
+    client.connect(&addr.into()).unwrap();
+    let client_addr = client.local_addr().unwrap().as_socket().unwrap();
+    client.set_linger(Some(std::time::Duration::ZERO)).unwrap();
+    drop(client); // close with SO_LINGER 0: RST, while the connection is queued
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while connection_exists(addr.port(), client_addr.port()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reset never arrived"
+        );
+        std::thread::yield_now();
+    }
+    // accept still hands the connection over, with the peer's address...
+    let (conn, from) = server.accept().unwrap();
+    assert_eq!(from.as_socket(), Some(client_addr));
+    // ...but getpeername knows no peer, and the first send fails.
+    let err = conn.peer_addr().unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::ENOTCONN));
+    let err = conn.send(b"status\n").unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::ECONNRESET));
+}
+// ANCHOR_END: a_connection_reset_in_the_queue_is_accepted_but_has_no_peer
+
 #[test]
 fn one_resetting_client_does_not_kill_the_server() {
     survives_a_resetting_client(std::path::Path::new(BIN));

@@ -1,10 +1,22 @@
 /* sockets.c: the C twin of crates/sockets/sockets/src/main.rs.
- * The three socket types side by side, and shutdown versus close, on
- * AF_UNIX socket pairs. */
+ * Protocol 0's default, the three socket types side by side, and shutdown
+ * versus close, on AF_UNIX socket pairs; and the layout of Linux's
+ * socket addresses, as glibc's headers declare them. */
 #define _DEFAULT_SOURCE
 #define USAGE "sockets"
 #include "sockref.h"
+#include <stddef.h>
 #include <unistd.h>
+
+/* ANCHOR: no_sa_len */
+/* Linux's struct sockaddr begins with sa_family: BSD's has a length byte,
+ * sa_len, first (and a one-byte family after it). Checked when this file
+ * is compiled; a program naming sa_len does not compile here at all. */
+_Static_assert(offsetof(struct sockaddr, sa_family) == 0, "sa_family comes first: no sa_len");
+_Static_assert(sizeof(sa_family_t) == 2, "a two-byte family, not BSD's one byte after sa_len");
+_Static_assert(sizeof(struct sockaddr_in) == 16, "struct sockaddr_in is 16 bytes");
+_Static_assert(offsetof(struct sockaddr_in, sin_family) == 0, "sin_family comes first");
+/* ANCHOR_END: no_sa_len */
 
 static void pair(int type, const char *name, int sv[2])
 {
@@ -27,6 +39,44 @@ static void send_text(int fd, const char *text)
     if (send(fd, text, strlen(text), 0) < 0)
         call_failed("send");
 }
+
+static const char *protocol_name(int protocol)
+{
+    static char other[32];
+    switch (protocol) {
+    case IPPROTO_TCP: return "IPPROTO_TCP (6)";
+    case IPPROTO_UDP: return "IPPROTO_UDP (17)";
+    default:
+        snprintf(other, sizeof other, "protocol %d", protocol);
+        return other;
+    }
+}
+
+/* ANCHOR: protocol */
+/* socket(domain, type, 0): the kernel picks the protocol, and SO_PROTOCOL
+ * says which. */
+static void protocol_0_is_the_default(void)
+{
+    const int domains[] = { AF_INET, AF_INET6 }, types[] = { SOCK_STREAM, SOCK_DGRAM };
+    const char *domain_names[] = { "AF_INET", "AF_INET6" }, *type_names[] = { "SOCK_STREAM", "SOCK_DGRAM" };
+
+    for (int d = 0; d < 2; d++) {
+        printf("protocol 0: ");
+        for (int t = 0; t < 2; t++) {
+            int fd = socket(domains[d], types[t], 0), protocol;
+            socklen_t len = sizeof protocol;
+            if (fd < 0)
+                call_failed("socket(%s, %s, 0)", domain_names[d], type_names[t]);
+            if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) < 0)
+                call_failed("getsockopt(SO_PROTOCOL)");
+            printf("%ssocket(%s, %s, 0) is %s", t ? "; " : "", domain_names[d], type_names[t],
+                   protocol_name(protocol));
+            close(fd);
+        }
+        outf("\n");
+    }
+}
+/* ANCHOR_END: protocol */
 
 static void stream_merges_writes(void)
 {
@@ -124,13 +174,27 @@ static void close_ends_with_the_last_copy(void)
 }
 /* ANCHOR_END: close */
 
+/* ANCHOR: sockaddr */
+/* The layout of the address structures in glibc's headers. */
+static void sockaddr_layout(void)
+{
+    printf("struct sockaddr: %zu bytes, sa_family (%zu bytes) at offset %zu: no sa_len\n",
+           sizeof(struct sockaddr), sizeof(sa_family_t), offsetof(struct sockaddr, sa_family));
+    printf("struct sockaddr_in: %zu bytes, sin_family at offset %zu, sin_port at %zu, sin_addr at %zu\n",
+           sizeof(struct sockaddr_in), offsetof(struct sockaddr_in, sin_family),
+           offsetof(struct sockaddr_in, sin_port), offsetof(struct sockaddr_in, sin_addr));
+}
+/* ANCHOR_END: sockaddr */
+
 int main(int argc, char *argv[])
 {
     no_arguments(argc, argv);
+    protocol_0_is_the_default();
     stream_merges_writes();
     seqpacket_keeps_boundaries();
     datagrams_are_whole_or_truncated();
     shutdown_half_closes();
     close_ends_with_the_last_copy();
+    sockaddr_layout();
     return 0;
 }

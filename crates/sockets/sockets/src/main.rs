@@ -1,6 +1,9 @@
 //! Section "Socket descriptors" (APUE 16.2): what the socket type promises,
-//! and how a connection ends.
+//! and how a connection ends; and, from "Addressing" (APUE 16.3), the
+//! layout of Linux's socket addresses.
 //!
+//! - Protocol 0 is the domain's default for the type: TCP for a stream
+//!   and UDP for a datagram socket over IPv4 and IPv6 (`SO_PROTOCOL`).
 //! - `SOCK_STREAM` is a byte stream: two writes may arrive as one read.
 //! - `SOCK_SEQPACKET` keeps message boundaries, in order and reliably.
 //! - `SOCK_DGRAM` delivers whole datagrams; a short buffer truncates one,
@@ -8,6 +11,9 @@
 //! - `shutdown(SHUT_WR)` ends one direction while the peer can still answer;
 //!   `close` on a duplicated descriptor ends nothing until the last copy is
 //!   closed.
+//! - Linux's `struct sockaddr` starts with `sa_family`: there is no BSD
+//!   `sa_len` byte before it. The C twin prints the layout of glibc's
+//!   headers, and the two transcripts agree.
 //!
 //! All on AF_UNIX socket pairs, which offer all three types on one machine
 //! (TCP is a stream and UDP a datagram service, but SOCK_SEQPACKET over IP
@@ -15,7 +21,7 @@
 #![forbid(unsafe_code)]
 
 use sockref::outln;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::process::ExitCode;
 
 use nix::sys::socket::MsgFlags;
@@ -27,14 +33,48 @@ const USAGE: &str = "sockets";
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
         sockref::cli::no_arguments()?;
+        protocol_0_is_the_default()?;
         stream_merges_writes()?;
         seqpacket_keeps_boundaries()?;
         datagrams_are_whole_or_truncated()?;
         shutdown_half_closes()?;
         close_ends_with_the_last_copy()?;
+        sockaddr_layout()?;
         Ok(())
     })
 }
+
+/// The C name of an IP protocol number.
+fn protocol_name(protocol: libc::c_int) -> String {
+    match protocol {
+        libc::IPPROTO_TCP => "IPPROTO_TCP (6)".into(),
+        libc::IPPROTO_UDP => "IPPROTO_UDP (17)".into(),
+        n => format!("protocol {n}"),
+    }
+}
+
+// ANCHOR: protocol
+/// `socket(domain, type, 0)`: the kernel picks the protocol, and
+/// `SO_PROTOCOL` says which.
+fn protocol_0_is_the_default() -> Result<(), Error> {
+    for (domain, name) in [(Domain::IPV4, "AF_INET"), (Domain::IPV6, "AF_INET6")] {
+        let mut picked = Vec::new();
+        for (ty, ty_name) in [(Type::STREAM, "SOCK_STREAM"), (Type::DGRAM, "SOCK_DGRAM")] {
+            let sock =
+                Socket::new(domain, ty, None).context(format!("socket({name}, {ty_name}, 0)"))?;
+            let protocol: libc::c_int =
+                sockref::ffi::getsockopt(sock.as_fd(), libc::SOL_SOCKET, libc::SO_PROTOCOL)
+                    .context("getsockopt(SO_PROTOCOL)")?;
+            picked.push(format!(
+                "socket({name}, {ty_name}, 0) is {}",
+                protocol_name(protocol)
+            ));
+        }
+        outln!("protocol 0: {}", picked.join("; "))?;
+    }
+    Ok(())
+}
+// ANCHOR_END: protocol
 
 /// A connected AF_UNIX pair of the given type.
 fn pair(ty: Type, name: &str) -> Result<(Socket, Socket), Error> {
@@ -133,3 +173,26 @@ fn close_ends_with_the_last_copy() -> Result<(), Error> {
     Ok(())
 }
 // ANCHOR_END: close
+
+// ANCHOR: sockaddr
+/// The layout of the address structures as this program was compiled
+/// against them (the libc crate's, in C glibc's own headers): the family
+/// comes first, and there is no `sa_len`.
+fn sockaddr_layout() -> Result<(), Error> {
+    use std::mem::{offset_of, size_of};
+    outln!(
+        "struct sockaddr: {} bytes, sa_family ({} bytes) at offset {}: no sa_len",
+        size_of::<libc::sockaddr>(),
+        size_of::<libc::sa_family_t>(),
+        offset_of!(libc::sockaddr, sa_family)
+    )?;
+    outln!(
+        "struct sockaddr_in: {} bytes, sin_family at offset {}, sin_port at {}, sin_addr at {}",
+        size_of::<libc::sockaddr_in>(),
+        offset_of!(libc::sockaddr_in, sin_family),
+        offset_of!(libc::sockaddr_in, sin_port),
+        offset_of!(libc::sockaddr_in, sin_addr)
+    )?;
+    Ok(())
+}
+// ANCHOR_END: sockaddr
