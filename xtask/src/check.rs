@@ -135,7 +135,7 @@ pub static STAGES: &[Stage] = &[
     },
     Stage {
         name: "coverage",
-        checks: "every program, C twin, shared file and recorded output appears in the book",
+        checks: "every program, C twin, shared file and recorded output appears in the book; every behavioural claim cites a test or a recorded run, or is labelled not tested here",
         scope: Scope::Sections,
         run: coverage,
     },
@@ -184,8 +184,22 @@ struct Grader<'a> {
     checks: Vec<Check>,
 }
 
-pub fn check_all(ws: &Workspace, only: Option<&'static Section>) -> Result<(), Error> {
+pub fn check_all(
+    ws: &Workspace,
+    only: Option<&'static Section>,
+    wanted: &[String],
+) -> Result<(), Error> {
     let start = Instant::now();
+    if let Some(bad) = wanted
+        .iter()
+        .find(|w| !STAGES.iter().any(|st| st.name == *w))
+    {
+        let names: Vec<&str> = STAGES.iter().map(|st| st.name).collect();
+        return Err(Error::usage(format!(
+            "no stage named '{bad}'; the stages are {}",
+            names.join(", ")
+        )));
+    }
     let sections: Vec<&'static Section> = sections::all()
         .iter()
         .filter(|s| only.is_none_or(|o| o.name == s.name))
@@ -216,6 +230,7 @@ pub fn check_all(ws: &Workspace, only: Option<&'static Section>) -> Result<(), E
     let stages: Vec<&'static Stage> = STAGES
         .iter()
         .filter(|st| g.whole || st.scope != Scope::WholeRun)
+        .filter(|st| wanted.is_empty() || wanted.iter().any(|w| w == st.name))
         .collect();
     for (i, stage) in stages.iter().enumerate() {
         print!("[{:>2}/{}] {:<9} ", i + 1, stages.len(), stage.name);
@@ -550,6 +565,86 @@ fn coverage(g: &mut Grader<'_>, stage: &'static str) {
             );
         }
     }
+    claims_backed(g, stage);
+}
+
+/// Every behavioural claim of every chapter is backed by a test or a
+/// recorded run, or labelled (see `claims`); the check's name says how many
+/// of each the chapter has.
+fn claims_backed(g: &mut Grader<'_>, stage: &'static str) {
+    use crate::claims::{Backing, excerpt, scan};
+    let chapters = match book::chapters(g.ws) {
+        Ok(c) => c,
+        Err(e) => return g.record(stage, None, "SUMMARY.md".into(), Err(e), 0.0),
+    };
+    let mut totals = [0usize; 4];
+    for chapter in chapters {
+        let path = g.ws.root.join("book/src").join(&chapter);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                g.record(
+                    stage,
+                    None,
+                    chapter.clone(),
+                    Err(format!("{chapter}: {e}")),
+                    0.0,
+                );
+                continue;
+            }
+        };
+        let (claims, mut problems) = scan(&text);
+        let mut counts = [0usize; 4];
+        for claim in &claims {
+            match claim.backing {
+                Backing::Test | Backing::IncludedTest => counts[0] += 1,
+                Backing::Recorded => counts[1] += 1,
+                Backing::Label => counts[2] += 1,
+                Backing::Unbacked => {
+                    counts[3] += 1;
+                    problems.push(format!(
+                        "line {}: a claim with no test, recorded run or label: {}",
+                        claim.line,
+                        excerpt(&claim.text)
+                    ));
+                }
+            }
+        }
+        for (t, c) in totals.iter_mut().zip(counts) {
+            *t += c;
+        }
+        let section = sections::all()
+            .iter()
+            .find(|s| s.chapter == chapter)
+            .map(|s| s.name.as_str());
+        let name = format!(
+            "claims in {chapter}: {} tested, {} recorded, {} labelled",
+            counts[0], counts[1], counts[2]
+        );
+        let result = if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("book/src/{chapter}:\n{}", problems.join("\n")))
+        };
+        g.record(stage, section, name, result, 0.0);
+    }
+    g.record(
+        stage,
+        None,
+        format!(
+            "claims in the book: {} tested, {} recorded, {} labelled, {} unbacked",
+            totals[0], totals[1], totals[2], totals[3]
+        ),
+        if totals[3] == 0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} claims have no test, recorded run or label",
+                totals[3]
+            ))
+        },
+        0.0,
+    );
 }
 
 impl Grader<'_> {

@@ -30,6 +30,7 @@ const BLOCKS: &[(&str, &str)] = &[
     ("book/src/graders.md", "stages"),
     ("book/src/graders.md", "section-names"),
     ("ARCHITECTURE.md", "code-map"),
+    ("book/src/seeds.md", "seeds"),
 ];
 
 /// Every block: the fixed ones, and each section chapter's exercises.
@@ -42,7 +43,7 @@ fn blocks() -> Vec<(String, &'static str)> {
     all
 }
 
-fn render(file: &str, block: &str) -> String {
+fn render(root: &std::path::Path, file: &str, block: &str) -> String {
     match block {
         "exercises" => {
             let section = sections::all()
@@ -55,6 +56,7 @@ fn render(file: &str, block: &str) -> String {
         "commands" => commands_list(),
         "section-names" => section_names(sections::all()),
         "code-map" => code_map(sections::all()),
+        "seeds" => seeds_table(sections::all(), root),
         other => unreachable!("BLOCKS names only rendered blocks, not {other}"),
     }
 }
@@ -138,6 +140,112 @@ fn code_map(sections: &[Section]) -> String {
     out
 }
 
+/// The book's map of the source material: every seed item of every
+/// manifest, and every figure a program implements, with the test that
+/// proves it or the label saying why none does, sorted by source so a
+/// reader can look a figure up.
+fn seeds_table(sections: &[Section], root: &std::path::Path) -> String {
+    struct Row {
+        source: String,
+        item: String,
+        program: String,
+        proof: String,
+        chapter: String,
+        tested: bool,
+    }
+    let mut rows = Vec::new();
+    for s in sections {
+        let chapter = format!("[{}]({})", s.title, s.chapter);
+        for seed in &s.seeds {
+            let (proof, tested) = match (&seed.test, &seed.untested) {
+                (Some(test), _) => {
+                    let name = test.rsplit('#').next().unwrap_or(test);
+                    (format!("[`{name}`](test:{test})"), true)
+                }
+                (None, why) => (
+                    format!("(not tested here: {})", why.as_deref().unwrap_or_default()),
+                    false,
+                ),
+            };
+            rows.push(Row {
+                source: seed.source.clone(),
+                item: seed.item.clone(),
+                program: seed
+                    .program
+                    .as_ref()
+                    .map_or_else(String::new, |p| format!("`{p}`")),
+                proof,
+                chapter: chapter.clone(),
+                tested,
+            });
+        }
+        for p in &s.programs {
+            let tests_dir = format!("{}/{}/tests", s.dir, p.bin);
+            let mut files: Vec<String> = fs::read_dir(root.join(&tests_dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|f| f.ends_with(".rs"))
+                .collect();
+            files.sort();
+            let mut proof: Vec<String> = files
+                .iter()
+                .map(|f| format!("[`{f}`](test:{tests_dir}/{f})"))
+                .collect();
+            proof.push("its recorded and parity runs".into());
+            for figure in &p.figures {
+                rows.push(Row {
+                    source: figure.clone(),
+                    item: format!("the program of {figure}"),
+                    program: format!("`{}`", p.bin),
+                    proof: proof.join(", "),
+                    chapter: chapter.clone(),
+                    tested: true,
+                });
+            }
+        }
+    }
+    rows.sort_by_key(|r| source_order(&r.source));
+    let tested = rows.iter().filter(|r| r.tested).count();
+    let mut out = format!(
+        "{} items: {tested} proved by a test on the running kernel, {} labelled not tested here.\n\n",
+        rows.len(),
+        rows.len() - tested
+    );
+    out.push_str("| source | item | program | proof | chapter |\n|---|---|---|---|---|\n");
+    for r in rows {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            r.source,
+            r.item.replace('|', "\\|"),
+            r.program,
+            r.proof,
+            r.chapter
+        ));
+    }
+    out
+}
+
+/// APUE before UNP before the rest; figures before sections; numbers as
+/// numbers (16.9 before 16.10).
+fn source_order(source: &str) -> (u8, u8, Vec<u32>, String) {
+    let book = match source.split(' ').next() {
+        Some("APUE") => 0,
+        Some("UNP") => 1,
+        Some("apue.3e") => 2,
+        Some("IBM") => 3,
+        _ => 4,
+    };
+    let figure = u8::from(!source.contains(" figure "));
+    let numbers = source
+        .split(' ')
+        .find(|w| w.contains('.') && w.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+        .map(|n| n.split('.').filter_map(|p| p.parse().ok()).collect())
+        .unwrap_or_default();
+    (book, figure, numbers, source.to_string())
+}
+
 fn section_names(sections: &[Section]) -> String {
     let names: Vec<String> = sections.iter().map(|s| format!("`{}`", s.name)).collect();
     format!("The sections are {}.\n", names.join(", "))
@@ -172,7 +280,7 @@ pub fn write_all(ws: &Workspace) -> Result<(), Error> {
         let file = file.as_str();
         let path = ws.root.join(file);
         let text = fs::read_to_string(&path).map_err(|e| Error::runtime(format!("{file}: {e}")))?;
-        let new = replace(&text, block, &render(file, block))
+        let new = replace(&text, block, &render(&ws.root, file, block))
             .map_err(|e| Error::runtime(format!("{file} {e}")))?;
         if new != text {
             fs::write(&path, new).map_err(|e| Error::runtime(format!("write {file}: {e}")))?;
@@ -190,7 +298,7 @@ pub fn check_all(ws: &Workspace) -> Vec<(String, Result<(), String>)> {
             let result = fs::read_to_string(ws.root.join(&file))
                 .map_err(|e| e.to_string())
                 .and_then(|text| {
-                    let fresh = replace(&text, block, &render(&file, block))?;
+                    let fresh = replace(&text, block, &render(&ws.root, &file, block))?;
                     if fresh == text {
                         Ok(())
                     } else {

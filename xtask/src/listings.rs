@@ -226,7 +226,7 @@ static SVG_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
 static CALL_CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(^|[^\[`])`([a-z_]+)(\([^`]*\))?`").expect("valid pattern"));
 static SCHEME_LINK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\]\((man|rfc|docs):([^)\s]+)\)").expect("valid pattern"));
+    LazyLock::new(|| Regex::new(r"\]\((man|rfc|docs|test):([^)\s]+)\)").expect("valid pattern"));
 
 /// What varies between two correct runs of a program (see normalize.rs).
 const VARIES: &str = "ports, process ids and times differ from run to run";
@@ -473,6 +473,27 @@ impl Page<'_> {
         let mut bad = None;
         let out = SCHEME_LINK.replace_all(line, |cap: &regex::Captures<'_>| {
             let target = &cap[2];
+            if &cap[1] == "test" {
+                // A named test: the link reaches its source, as a listing's
+                // link does, and the test must exist.
+                return match crate::sections::check_test_link(self.root, target) {
+                    Ok(()) => {
+                        // A text fragment takes a browser to the function.
+                        let href = match target.split_once('#') {
+                            Some((path, name)) => format!("{path}#:~:text=fn%20{name}"),
+                            None => target.to_string(),
+                        };
+                        format!(
+                            "]({}{href} \"the test, run by cargo xtask check-all\")",
+                            self.up()
+                        )
+                    }
+                    Err(e) => {
+                        bad = Some(e);
+                        cap[0].to_string()
+                    }
+                };
+            }
             let url = match &cap[1] {
                 "man" => target
                     .rsplit_once('.')
@@ -491,12 +512,26 @@ impl Page<'_> {
                 }
             }
         });
+        let out = out.replace(
+            "(not tested here:",
+            "(<span class=\"untested\">not tested here</span>:",
+        );
         match bad {
+            Some(e) if e.starts_with("test link") => Err(e),
             Some(link) => Err(format!(
                 "link {link}: expected man:NAME.SECTION, rfc:NUMBER or docs:CRATE/PATH of a crate in Cargo.lock"
             )),
-            None => Ok(out.into_owned()),
+            None => Ok(out),
         }
+    }
+
+    /// From the chapter's folder up to the workspace root: `../../`.
+    fn up(&self) -> String {
+        let depth = self
+            .dir
+            .strip_prefix(self.root)
+            .map_or(2, |d| d.components().count());
+        "../".repeat(depth)
     }
 }
 
@@ -709,6 +744,40 @@ mod tests {
             .transform("see [x](docs:nosuchcrate/index.html)\n")
             .unwrap_err();
         assert!(bad.contains("docs:nosuchcrate"), "{bad}");
+    }
+
+    /// A `test:` link reaches the test's source from the chapter, and a
+    /// test that does not exist fails the build; the label is marked.
+    #[test]
+    fn test_links_are_checked_and_the_label_is_marked() {
+        let ws = std::env::temp_dir().join(format!("xtask-test-links-{}", std::process::id()));
+        fs::create_dir_all(ws.join("crates/s/p/tests")).unwrap();
+        fs::write(ws.join("crates/s/p/tests/t.rs"), "#[test]\nfn holds() {}\n").unwrap();
+        let page = Page {
+            section: None,
+            fallback: Vec::new(),
+            root: &ws,
+            sections: &[],
+            dir: ws.join("book/src"),
+            number: None,
+            versions: &[],
+        };
+        let out = page
+            .transform("EINVAL ([`holds`](test:crates/s/p/tests/t.rs#holds)); BSD differs (not tested here: no BSD).\n")
+            .unwrap();
+        assert!(
+            out.contains("[`holds`](../../crates/s/p/tests/t.rs#:~:text=fn%20holds \"the test, run by cargo xtask check-all\")"),
+            "{out}"
+        );
+        assert!(
+            out.contains("(<span class=\"untested\">not tested here</span>: no BSD)"),
+            "{out}"
+        );
+        let bad = page
+            .transform("[x](test:crates/s/p/tests/t.rs#gone)\n")
+            .unwrap_err();
+        assert!(bad.contains("defines no fn gone"), "{bad}");
+        fs::remove_dir_all(&ws).unwrap();
     }
 
     /// A good listing passes; each missing part is named.

@@ -7,6 +7,7 @@ mod bench;
 mod book;
 mod browser;
 mod check;
+mod claims;
 mod codegen;
 mod course;
 mod lab;
@@ -44,6 +45,9 @@ enum Command {
         /// Grade one section only (a folder name under crates/).
         #[arg(long, value_name = "NAME")]
         section: Option<String>,
+        /// Run only this stage (repeatable); the stage table lists them.
+        #[arg(long = "stage", value_name = "STAGE")]
+        stages: Vec<String>,
     },
     /// Rerun the programs and rewrite the recorded outputs the book shows.
     Bless {
@@ -160,7 +164,10 @@ fn run(command: Command) -> Result<(), Error> {
         })
     };
     match command {
-        Command::CheckAll { section: name } => check::check_all(&ws, section(name)?),
+        Command::CheckAll {
+            section: name,
+            stages,
+        } => check::check_all(&ws, section(name)?, &stages),
         Command::Bless { section: name } => programs::bless(&ws, section(name)?),
         Command::Codegen => codegen::write_all(&ws),
         Command::Book { serve: true, port } => book::serve(&ws, port),

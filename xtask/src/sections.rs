@@ -40,6 +40,27 @@ pub struct Section {
     pub interop: Vec<Interop>,
     /// What students write: regions of the programs (see `course`).
     pub exercises: Vec<Exercise>,
+    /// The seeds' programs, figures and rules this section proves (the
+    /// book's seed-coverage table, `codegen::seeds_table`).
+    pub seeds: Vec<Seed>,
+}
+
+/// One item of the source material: a program, a figure or a rule, and
+/// the test that proves it on the running kernel, or why none does.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Seed {
+    /// What the item is, in one line.
+    pub item: String,
+    /// Where the seeds state it: a textbook reference, `seed NNN`, `IBM rules`.
+    pub source: String,
+    /// The program of this section that shows it, if one does.
+    pub program: Option<String>,
+    /// `PATH#FUNCTION`, the path relative to the section folder when read,
+    /// to the workspace root once loaded.
+    pub test: Option<String>,
+    /// Why no test here proves it.
+    pub untested: Option<String>,
 }
 
 /// One exercise: a marked region of a program (Rust, C or both) that a
@@ -214,6 +235,8 @@ struct Manifest {
     interop: Vec<Interop>,
     #[serde(default, rename = "exercise")]
     exercises: Vec<Exercise>,
+    #[serde(default, rename = "seed")]
+    seeds: Vec<Seed>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -255,6 +278,40 @@ pub fn is_reference(text: &str) -> bool {
                 && n.split('.')
                     .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
         })
+}
+
+/// Where a seed item comes from: a textbook reference, one of the seed
+/// files (`seed 000`, optionally followed by what in it), `IBM rules`, or
+/// a file of apue.3e's sources (`apue.3e sockets/ruptimed-fd.c`).
+pub fn is_seed_source(text: &str) -> bool {
+    let seed_file = text.strip_prefix("seed ").is_some_and(|rest| {
+        let number = rest.split(' ').next().unwrap_or_default();
+        number.len() == 3 && number.bytes().all(|b| b.is_ascii_digit())
+    });
+    is_reference(text)
+        || seed_file
+        || text == "IBM rules"
+        || text.strip_prefix("apue.3e ").is_some_and(|f| !f.is_empty())
+}
+
+/// `PATH#NAME`: the file exists under `root` and defines `fn NAME`;
+/// `PATH` alone: a whole file of tests, which must exist.
+pub fn check_test_link(root: &Path, link: &str) -> Result<(), String> {
+    let (path, name) = link.split_once('#').unwrap_or((link, ""));
+    let text = fs::read_to_string(root.join(path))
+        .map_err(|e| format!("test link {link}: cannot read {path}: {e}"))?;
+    if name.is_empty() {
+        return Ok(());
+    }
+    let defined = text.match_indices(&format!("fn {name}")).any(|(at, m)| {
+        let after = text[at + m.len()..].chars().next();
+        matches!(after, Some('(' | '<'))
+    });
+    if defined {
+        Ok(())
+    } else {
+        Err(format!("test link {link}: {path} defines no fn {name}"))
+    }
 }
 
 /// Reads one section folder. Every problem is reported, naming the file.
@@ -338,6 +395,35 @@ pub fn load_section(root: &Path, dir: &Path) -> Result<Section, Vec<String>> {
         &manifest.interop,
         &programs,
     ));
+    let mut seeds = manifest.seeds;
+    for seed in &mut seeds {
+        let mut bad =
+            |what: String| problems.push(format!("{manifest_path}: seed '{}': {what}", seed.item));
+        if !is_seed_source(&seed.source) {
+            bad(format!(
+                "source '{}' is not a textbook reference, seed NNN, IBM rules or apue.3e FILE",
+                seed.source
+            ));
+        }
+        if let Some(p) = &seed.program
+            && !programs.iter().any(|q| &q.bin == p)
+        {
+            bad(format!("program {p} is not a program of this section"));
+        }
+        match (&mut seed.test, &seed.untested) {
+            (Some(test), None) if !test.contains('#') => {
+                bad(format!("test {test}: expected PATH#FUNCTION"));
+            }
+            (Some(test), None) => {
+                *test = format!("{rel}/{test}");
+                if let Err(e) = check_test_link(root, test) {
+                    bad(e);
+                }
+            }
+            (None, Some(why)) if !why.trim().is_empty() => {}
+            _ => bad("needs exactly one of test = \"PATH#FUNCTION\" or untested = \"why\"".into()),
+        }
+    }
     let figures = programs.iter().flat_map(|p| &p.figures);
     let builds_on = manifest.exercises.iter().map(|e| &e.builds_on);
     for reference in manifest.textbook.iter().chain(figures).chain(builds_on) {
@@ -368,6 +454,7 @@ pub fn load_section(root: &Path, dir: &Path) -> Result<Section, Vec<String>> {
         programs,
         interop: manifest.interop,
         exercises: manifest.exercises,
+        seeds,
     })
 }
 
@@ -541,6 +628,40 @@ mod tests {
         ] {
             assert!(!is_reference(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn seed_sources() {
+        for good in [
+            "UNP figure 24.11",
+            "seed 000",
+            "seed 001 addr03",
+            "IBM rules",
+            "apue.3e sockets/ruptimed-fd.c",
+        ] {
+            assert!(is_seed_source(good), "{good}");
+        }
+        for bad in ["seed 0", "seed", "IBM", "apue.3e ", "the notes"] {
+            assert!(!is_seed_source(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn test_links_name_a_function_that_exists() {
+        let dir = std::env::temp_dir().join(format!("xtask-test-link-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(
+            dir.join("t.rs"),
+            "#[test]\nfn marks_move() {}\nfn generic<T>() {}\n",
+        )
+        .unwrap();
+        assert_eq!(check_test_link(&dir, "t.rs#marks_move"), Ok(()));
+        assert_eq!(check_test_link(&dir, "t.rs#generic"), Ok(()));
+        let prefix = check_test_link(&dir, "t.rs#marks").unwrap_err();
+        assert!(prefix.contains("defines no fn marks"), "{prefix}");
+        assert_eq!(check_test_link(&dir, "t.rs"), Ok(()));
+        assert!(check_test_link(&dir, "missing.rs#x").is_err());
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

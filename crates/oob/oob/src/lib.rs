@@ -1,12 +1,13 @@
 //! Section "Out-of-band data" (APUE 16.7, UNP chapter 24).
 //!
 //! TCP has no real out-of-band channel. `send(MSG_OOB)` sets the urgent
-//! pointer to the last byte sent; the receiver is told that urgent data is
-//! on its way (SIGURG, an exception on `select`, POLLPRI), and, unless
-//! SO_OOBINLINE is set, that one byte is kept aside and read with
-//! `recv(MSG_OOB)`. The place where it stood in the stream is the *mark*:
-//! normal reads stop there, and `sockatmark` tells when the read pointer
-//! has reached it.
+//! pointer to the last byte sent. The receiver's owner gets SIGURG as soon
+//! as the pointer arrives; `select`'s exception and POLLPRI wait for the
+//! byte itself. On Linux the urgent byte then stays in the receive queue:
+//! `recv(MSG_OOB)` returns a copy kept in the socket, and, unless
+//! SO_OOBINLINE is set, normal reads skip the byte. Its place in the stream
+//! is the *mark*: normal reads stop there, and `sockatmark` tells when the
+//! read pointer has reached it.
 //!
 //! This crate holds the section's code: the safe calls ([`urgent`]), the
 //! SIGURG handler ([`sigurg`]), the sending scenarios ([`sender`]) and the
