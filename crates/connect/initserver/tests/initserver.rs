@@ -190,7 +190,6 @@ fn survives_a_resetting_client(server: &std::path::Path) {
     );
 }
 
-// ANCHOR: a_connection_reset_in_the_queue_is_accepted_but_has_no_peer
 #[test]
 fn a_connection_reset_in_the_queue_is_accepted_but_has_no_peer() {
     let server = initserver(Type::STREAM, loopback0(), 5).unwrap();
@@ -217,7 +216,6 @@ fn a_connection_reset_in_the_queue_is_accepted_but_has_no_peer() {
     let err = conn.send(b"status\n").unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::ECONNRESET));
 }
-// ANCHOR_END: a_connection_reset_in_the_queue_is_accepted_but_has_no_peer
 
 #[test]
 fn one_resetting_client_does_not_kill_the_server() {
