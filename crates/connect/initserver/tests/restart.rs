@@ -78,7 +78,6 @@ fn restart(setup: Setup, addr: SocketAddr) -> Result<Socket, InitError> {
     setup(Type::STREAM, addr, 5)
 }
 
-// ANCHOR: version_1_cannot_restart_while_a_connection_is_in_time_wait
 #[test]
 fn version_1_cannot_restart_while_a_connection_is_in_time_wait() {
     for ip in LOOPBACKS {
@@ -88,9 +87,7 @@ fn version_1_cannot_restart_while_a_connection_is_in_time_wait() {
         assert_eq!(err.call, format!("bind to {addr}"));
     }
 }
-// ANCHOR_END: version_1_cannot_restart_while_a_connection_is_in_time_wait
 
-// ANCHOR: version_2_restarts_while_a_connection_is_in_time_wait
 #[test]
 fn version_2_restarts_while_a_connection_is_in_time_wait() {
     for ip in LOOPBACKS {
@@ -100,7 +97,6 @@ fn version_2_restarts_while_a_connection_is_in_time_wait() {
         assert_eq!(again.local_addr().unwrap().as_socket(), Some(addr));
     }
 }
-// ANCHOR_END: version_2_restarts_while_a_connection_is_in_time_wait
 
 // ANCHOR: both_lives_of_the_server_must_set_so_reuseaddr
 #[test]
@@ -119,7 +115,6 @@ fn both_lives_of_the_server_must_set_so_reuseaddr() {
 }
 // ANCHOR_END: both_lives_of_the_server_must_set_so_reuseaddr
 
-// ANCHOR: with_the_time_wait_on_the_clients_side_version_1_restarts
 #[test]
 fn with_the_time_wait_on_the_clients_side_version_1_restarts() {
     for ip in LOOPBACKS {
@@ -129,7 +124,6 @@ fn with_the_time_wait_on_the_clients_side_version_1_restarts() {
         assert!(again.is_listener().unwrap());
     }
 }
-// ANCHOR_END: with_the_time_wait_on_the_clients_side_version_1_restarts
 
 /// `initserver --restart`, Rust or C: version 1 refused, version 2 listening.
 fn restart_demo_shows_both_versions(program: &Path) {

@@ -174,7 +174,6 @@ static void close_ends_with_the_last_copy(void)
 }
 /* ANCHOR_END: close */
 
-/* ANCHOR: sockaddr */
 /* The layout of the address structures in glibc's headers. */
 static void sockaddr_layout(void)
 {
@@ -184,7 +183,6 @@ static void sockaddr_layout(void)
            sizeof(struct sockaddr_in), offsetof(struct sockaddr_in, sin_family),
            offsetof(struct sockaddr_in, sin_port), offsetof(struct sockaddr_in, sin_addr));
 }
-/* ANCHOR_END: sockaddr */
 
 int main(int argc, char *argv[])
 {

@@ -174,7 +174,6 @@ fn close_ends_with_the_last_copy() -> Result<(), Error> {
 }
 // ANCHOR_END: close
 
-// ANCHOR: sockaddr
 /// The layout of the address structures as this program was compiled
 /// against them (the libc crate's, in C glibc's own headers): the family
 /// comes first, and there is no `sa_len`.
@@ -195,4 +194,3 @@ fn sockaddr_layout() -> Result<(), Error> {
     )?;
     Ok(())
 }
-// ANCHOR_END: sockaddr

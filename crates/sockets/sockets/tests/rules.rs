@@ -128,7 +128,6 @@ fn local_port_range() -> std::ops::RangeInclusive<u16> {
 
 // ------------------------------------------------------- socket descriptors
 
-// ANCHOR: protocol_0_picks_tcp_for_streams_and_udp_for_datagrams
 #[test]
 fn protocol_0_picks_tcp_for_streams_and_udp_for_datagrams() {
     for ip in LOOPBACKS {
@@ -144,9 +143,7 @@ fn protocol_0_picks_tcp_for_streams_and_udp_for_datagrams() {
         }
     }
 }
-// ANCHOR_END: protocol_0_picks_tcp_for_streams_and_udp_for_datagrams
 
-// ANCHOR: a_socket_is_a_file_descriptor
 #[test]
 fn a_socket_is_a_file_descriptor() {
     use nix::fcntl::{FcntlArg, OFlag, fcntl};
@@ -167,7 +164,6 @@ fn a_socket_is_a_file_descriptor() {
         Err(nix::errno::Errno::EAGAIN)
     );
 }
-// ANCHOR_END: a_socket_is_a_file_descriptor
 
 // ANCHOR: sock_raw_needs_cap_net_raw
 #[test]
@@ -245,7 +241,6 @@ fn connect_binds_an_unbound_socket_to_an_ephemeral_port() {
 }
 // ANCHOR_END: connect_binds_an_unbound_socket_to_an_ephemeral_port
 
-// ANCHOR: listen_binds_an_unbound_socket_to_an_ephemeral_port
 #[test]
 fn listen_binds_an_unbound_socket_to_an_ephemeral_port() {
     let range = local_port_range();
@@ -263,7 +258,6 @@ fn listen_binds_an_unbound_socket_to_an_ephemeral_port() {
         assert!(sock.accept().is_ok());
     }
 }
-// ANCHOR_END: listen_binds_an_unbound_socket_to_an_ephemeral_port
 
 // ------------------------------------------------------ connection setup
 
@@ -284,7 +278,6 @@ fn accept_with_nobody_waiting_on_a_non_blocking_socket_is_eagain() {
 }
 // ANCHOR_END: accept_with_nobody_waiting_on_a_non_blocking_socket_is_eagain
 
-// ANCHOR: poll_says_when_a_connection_waits_to_be_accepted
 #[test]
 fn poll_says_when_a_connection_waits_to_be_accepted() {
     for ip in LOOPBACKS {
@@ -300,7 +293,6 @@ fn poll_says_when_a_connection_waits_to_be_accepted() {
         assert!(server.accept().is_ok());
     }
 }
-// ANCHOR_END: poll_says_when_a_connection_waits_to_be_accepted
 
 /// TcpExt's ListenOverflows: SYNs dropped because an accept queue was full.
 fn listen_overflows() -> u64 {
