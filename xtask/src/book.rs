@@ -14,6 +14,7 @@ use regex::Regex;
 use sockref::Error;
 
 use crate::Workspace;
+use crate::i18n::{self, LANGUAGES, Language, Words};
 use crate::programs::display;
 
 /// `{{#include path}}`, `{{#include path:anchor}}`, `{{#include path:3:9}}`,
@@ -210,27 +211,66 @@ pub(crate) fn clean(path: &Path) -> PathBuf {
     out
 }
 
-/// Builds the book with mdBook into `target/book` and returns that folder.
+/// Builds the book with mdBook into `target/book` and returns that folder:
+/// the English book there, and each translation of [`LANGUAGES`] in
+/// `target/book/<code>/` (built after the English, whose build empties the
+/// folder, the translations at once).
 pub fn build(ws: &Workspace) -> Result<PathBuf, Error> {
+    let out = build_one(ws, None)?;
+    std::thread::scope(|scope| {
+        let builds: Vec<_> = LANGUAGES
+            .iter()
+            .map(|lang| scope.spawn(move || build_one(ws, Some(lang))))
+            .collect();
+        builds
+            .into_iter()
+            .try_for_each(|b| b.join().expect("a book build does not panic").map(|_| ()))
+    })?;
+    Ok(out)
+}
+
+/// One language's book: English when `lang` is `None`.
+fn build_one(ws: &Workspace, lang: Option<&Language>) -> Result<PathBuf, Error> {
     let dir = ws.root.join("book");
     let mut config = mdbook_driver::config::Config::from_disk(dir.join("book.toml"))
         .map_err(|e| Error::runtime(format!("book/book.toml: {e:#}")))?;
     // Beside cargo's output wherever CARGO_TARGET_DIR puts it.
-    config.build.build_dir = ws.target.join("book");
+    let out = match lang {
+        None => ws.target.join("book"),
+        Some(lang) => ws.target.join("book").join(lang.code),
+    };
+    config.build.build_dir = out.clone();
     // The listings preprocessor must see the include directives, so it runs
     // before mdBook's own `links` and `index`, registered here in order.
     config.build.use_default_preprocessors = false;
+    let words = match lang {
+        None => Words::english(),
+        Some(lang) => {
+            config.book.language = Some(lang.code.to_string());
+            let words = Words::from_catalog(
+                &i18n::parse(&i18n::po_path(ws, lang)).map_err(Error::runtime)?,
+            );
+            config.book.title = config.book.title.map(|t| words.get(&t).to_string());
+            words
+        }
+    };
     let mut book = mdbook_driver::MDBook::load_with_config(&dir, config)
         .map_err(|e| Error::runtime(format!("load book/: {e:#}")))?;
+    if lang.is_some() {
+        // Translated first, so everything after sees the language's text.
+        book.with_preprocessor(mdbook_i18n_helpers::preprocessors::Gettext);
+    }
     book.with_preprocessor(crate::listings::Listings {
         root: ws.root.clone(),
         sections: crate::sections::all(),
+        words,
+        outside: if lang.is_some() { "../" } else { "" },
     })
     .with_preprocessor(mdbook_driver::builtin_preprocessors::LinkPreprocessor::new())
     .with_preprocessor(mdbook_driver::builtin_preprocessors::IndexPreprocessor::new());
+    let name = lang.map_or("en", |l| l.code);
     book.build()
-        .map_err(|e| Error::runtime(format!("build the book: {e:#}")))?;
-    let out = ws.target.join("book");
+        .map_err(|e| Error::runtime(format!("build the book ({name}): {e:#}")))?;
     if !out.join("index.html").is_file() {
         return Err(Error::runtime(format!(
             "the book build wrote no {}",

@@ -14,7 +14,10 @@
 //! 390 px, and at 1280 px in the `navy` theme (check-all's browser stage
 //! runs the same checks without them, to stay within its time budget). The search box must find
 //! `sockatmark` and `connect_retry` (mdBook fills it from `?search=`).
-//! Internal links are checked on the HTML by the `links` stage.
+//! Every translation (`target/book/<code>/`) gets the same page checks and
+//! a search for `sockatmark`, and on every page of every language the
+//! language picker must offer each language, each link reaching the same
+//! chapter. Internal links are checked on the HTML by the `links` stage.
 
 use std::io::{BufRead, BufReader};
 use std::net::Ipv4Addr;
@@ -31,6 +34,7 @@ use sockref::testing::GroupChild;
 
 use crate::Workspace;
 use crate::book;
+use crate::i18n::{ENGLISH, LANGUAGES, Language};
 
 /// What to install where the browser is missing.
 pub const INSTALL: &str = "apt-get install chromium chromium-driver";
@@ -45,6 +49,15 @@ const PHONE: (u32, u32) = (390, 844);
 /// Chromium refuses to make a window taller than this; longer pages are
 /// cut there in the screenshot (the checks still see the whole DOM).
 const TALLEST: u32 = 16_000;
+
+/// The language picker of `book/theme/languages.js`: its button's text and
+/// where its links go.
+const PICKER_JS: &str = r#"
+const picker = document.querySelector('#mdbook-menu-bar .language-picker');
+if (!picker) { return null; }
+return [picker.querySelector('summary').textContent,
+        [...picker.querySelectorAll('a')].map(a => [a.hreflang, a.href])];
+"#;
 
 /// The smallest text, in CSS pixels, a figure may draw at a phone's width.
 const SMALLEST_TEXT: f64 = 10.0;
@@ -202,9 +215,13 @@ pub fn book_test(
     }
     let out = ws.target.join("book-test");
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let profile = out.join("profile");
-    let _ = std::fs::remove_dir_all(&profile);
-    let base = serve(built, &ws.root)?;
+    // Two browsers at once, each with a profile of its own: the English
+    // book in one, the translations in the other.
+    let profiles = [out.join("profile"), out.join("profile-translations")];
+    for profile in &profiles {
+        let _ = std::fs::remove_dir_all(profile);
+    }
+    let base = serve(built.clone(), &ws.root)?;
     // The driver's log stays behind for a person to read when a run fails.
     let (_driver, driver_url) = start_driver(&driver, &out.join("chromedriver.log"))?;
     let src = ws.root.join("book/src");
@@ -218,22 +235,49 @@ pub fn book_test(
             (chapter, rel.display().to_string())
         })
         .collect();
+    for lang in LANGUAGES {
+        if !built.join(lang.code).join("index.html").is_file() {
+            return Err(format!(
+                "the {} book is not built (cargo xtask book)",
+                lang.code
+            ));
+        }
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("a tokio runtime: {e}"))?;
     let run = Run {
         base,
+        book: built,
         out: screenshots.then(|| out.clone()),
         progress,
     };
     let result = runtime.block_on(async {
-        let client = connect(&driver_url, &browser, &profile).await?;
-        let checks = tokio::time::timeout(LIMIT, run.all(&client, &pages)).await;
-        let _ = client.close().await;
+        let english = connect(&driver_url, &browser, &profiles[0]).await?;
+        let translations = match connect(&driver_url, &browser, &profiles[1]).await {
+            Ok(client) => client,
+            Err(e) => {
+                let _ = english.close().await;
+                return Err(e);
+            }
+        };
+        let both = async {
+            let (mut checks, more) = tokio::join!(
+                run.english(&english, &pages),
+                run.translations(&translations, &pages)
+            );
+            checks.extend(more);
+            checks
+        };
+        let checks = tokio::time::timeout(LIMIT, both).await;
+        let _ = english.close().await;
+        let _ = translations.close().await;
         checks.map_err(|_| format!("the browser run did not finish within {LIMIT:?}"))
     });
-    let _ = std::fs::remove_dir_all(&profile);
+    for profile in &profiles {
+        let _ = std::fs::remove_dir_all(profile);
+    }
     result
 }
 
@@ -322,6 +366,8 @@ fn console_errors(log: &Value) -> Vec<String> {
 
 struct Run<'a> {
     base: String,
+    /// The built book the server serves.
+    book: PathBuf,
     /// Where screenshots go; `None` takes none (check-all's stage: the
     /// checks alone take a few seconds, full-page screenshots half a
     /// second each).
@@ -330,24 +376,91 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    async fn all(&self, client: &Client, pages: &[(PathBuf, String)]) -> Vec<Check> {
+    /// Every English page, again in the navy theme, and two searches.
+    async fn english(&self, client: &Client, pages: &[(PathBuf, String)]) -> Vec<Check> {
         let mut checks = Vec::new();
         let mut record = |check: Check| {
             (self.progress)(&check);
             checks.push(check);
         };
         for (chapter, page) in pages {
-            let result = self.page(client, chapter, page).await;
+            let result = self.page(client, chapter, page, &ENGLISH).await;
             record((page.clone(), result));
         }
         // The same pages in the navy theme, which mdBook keeps in localStorage.
         let navy = self.navy(client, pages).await;
         record(("every page in the navy theme".into(), navy));
         for term in ["sockatmark", "connect_retry"] {
-            let result = self.search(client, term).await;
+            let result = self.search(client, "", term).await;
             record((format!("search {term}"), result));
         }
         checks
+    }
+
+    /// Each translation: every chapter, and its own search index.
+    async fn translations(&self, client: &Client, pages: &[(PathBuf, String)]) -> Vec<Check> {
+        let mut checks = Vec::new();
+        let mut record = |check: Check| {
+            (self.progress)(&check);
+            checks.push(check);
+        };
+        for lang in LANGUAGES {
+            for (chapter, page) in pages {
+                let page = format!("{}/{page}", lang.code);
+                let result = self.page(client, chapter, &page, lang).await;
+                record((page, result));
+            }
+            let result = self
+                .search(client, &format!("{}/", lang.code), "sockatmark")
+                .await;
+            record((format!("{}: search sockatmark", lang.code), result));
+        }
+        checks
+    }
+
+    /// The loaded page's language picker names every language, marks
+    /// `lang` as the current one, and links each to a page that exists.
+    async fn picker(&self, client: &Client, page: &str, lang: &Language) -> Result<(), String> {
+        let wd = |e: fantoccini::error::CmdError| format!("webdriver: {e}");
+        let found = client.execute(PICKER_JS, vec![]).await.map_err(wd)?;
+        let Some([shown, links]) = found
+            .as_array()
+            .and_then(|a| <&[Value; 2]>::try_from(a.as_slice()).ok())
+        else {
+            return Err("no language picker in the menu bar".into());
+        };
+        if shown.as_str() != Some(lang.short) {
+            return Err(format!(
+                "the language picker shows {shown}, not {}",
+                lang.short
+            ));
+        }
+        let links: Vec<(&str, &str)> = links
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| Some((l[0].as_str()?, l[1].as_str()?)))
+            .collect();
+        let chapter = page.rsplit('/').next().unwrap_or(page);
+        for other in std::iter::once(&ENGLISH).chain(LANGUAGES) {
+            let want = match other.code {
+                "en" => chapter.to_string(),
+                code => format!("{code}/{chapter}"),
+            };
+            let Some((_, href)) = links.iter().find(|(code, _)| *code == other.code) else {
+                return Err(format!("the language picker has no link to {}", other.code));
+            };
+            let path = href
+                .strip_prefix(&format!("{}/", self.base))
+                .unwrap_or(href);
+            if path != want || !self.book.join(path).is_file() {
+                return Err(format!(
+                    "the language picker's {} link goes to {href}, not to the built {want}",
+                    other.code
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Loads `page` (a path below the book's root) at the desktop width.
@@ -363,13 +476,20 @@ impl Run<'_> {
             .map_err(wd)
     }
 
-    async fn page(&self, client: &Client, chapter: &Path, page: &str) -> Result<(), String> {
+    async fn page(
+        &self,
+        client: &Client,
+        chapter: &Path,
+        page: &str,
+        lang: &Language,
+    ) -> Result<(), String> {
         let wd = |e: fantoccini::error::CmdError| format!("webdriver: {e}");
         self.open(client, page).await?;
         let errors = console_errors(&client.issue_cmd(BrowserLog).await.map_err(wd)?);
         if !errors.is_empty() {
             return Err(format!("console errors:\n{}", errors.join("\n")));
         }
+        self.picker(client, page, lang).await?;
         let dom = client.source().await.map_err(wd)?;
         if !dom.contains("<main") || dom.contains("{{#include") {
             return Err(
@@ -536,11 +656,12 @@ impl Run<'_> {
         }
     }
 
-    async fn search(&self, client: &Client, term: &str) -> Result<(), String> {
+    /// The search of the book at `dir` (`""` or `"zh-CN/"`) finds `term`.
+    async fn search(&self, client: &Client, dir: &str, term: &str) -> Result<(), String> {
         static FOUND: LazyLock<Regex> =
             LazyLock::new(|| Regex::new(r"(\d+) search results? for").expect("valid pattern"));
         let wd = |e: fantoccini::error::CmdError| format!("webdriver: {e}");
-        self.open(client, &format!("index.html?search={term}"))
+        self.open(client, &format!("{dir}index.html?search={term}"))
             .await?;
         // The search index loads after the page: wait for the results
         // header to say how many it found, within a bound.

@@ -146,8 +146,14 @@ pub static STAGES: &[Stage] = &[
         run: course,
     },
     Stage {
+        name: "i18n",
+        checks: "`book/po/messages.pot` holds the English book's messages as they stand; every message of every translation is translated and none is fuzzy (naming the chapter where not); each translation keeps its English's links, code, HTML and not-tested label",
+        scope: Scope::WholeRun,
+        run: i18n,
+    },
+    Stage {
         name: "book",
-        checks: "mdBook builds the book",
+        checks: "mdBook builds the book in English and in every translation",
         scope: Scope::WholeRun,
         run: book_build,
     },
@@ -473,6 +479,15 @@ fn course(g: &mut Grader<'_>, stage: &'static str) {
     }
 }
 
+fn i18n(g: &mut Grader<'_>, stage: &'static str) {
+    let t = Instant::now();
+    let checks = crate::i18n::checks(g.ws);
+    let each = t.elapsed().as_secs_f64() / checks.len().max(1) as f64;
+    for (name, result) in checks {
+        g.record(stage, None, name, result, each);
+    }
+}
+
 fn book_build(g: &mut Grader<'_>, stage: &'static str) {
     g.timed(stage, None, "mdbook build".into(), |ws| {
         book::build(ws).map(|_| ()).map_err(|e| e.to_string())
@@ -486,19 +501,27 @@ fn links(g: &mut Grader<'_>, stage: &'static str) {
 }
 
 fn listings(g: &mut Grader<'_>, stage: &'static str) {
-    g.timed(stage, None, "listings".into(), |ws| {
-        let src = ws.root.join("book/src");
-        let built = ws.target.join("book");
-        let pages: Vec<_> = book::chapter_paths(ws)?
-            .into_iter()
-            .map(|chapter| {
-                let rel = chapter.strip_prefix(&src).unwrap_or(&chapter);
-                let page = built.join(rel.with_extension("html"));
-                (chapter, page)
-            })
-            .collect();
-        crate::listings::check_built(&ws.root, &pages)
-    });
+    let languages = std::iter::once(None).chain(crate::i18n::LANGUAGES.iter().map(Some));
+    for lang in languages {
+        let name = lang.map_or_else(|| "listings".into(), |l| format!("listings ({})", l.code));
+        g.timed(stage, None, name, |ws| {
+            let src = ws.root.join("book/src");
+            let built = match lang {
+                None => ws.target.join("book"),
+                Some(l) => ws.target.join("book").join(l.code),
+            };
+            let pages: Vec<_> = book::chapter_paths(ws)?
+                .into_iter()
+                .map(|chapter| {
+                    let rel = chapter.strip_prefix(&src).unwrap_or(&chapter);
+                    let page = built.join(rel.with_extension("html"));
+                    (chapter, page)
+                })
+                .collect();
+            let outside = if lang.is_some() { "../" } else { "" };
+            crate::listings::check_built(&ws.root, &pages, outside)
+        });
+    }
 }
 
 fn browser(g: &mut Grader<'_>, stage: &'static str) {

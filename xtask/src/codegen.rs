@@ -31,6 +31,7 @@ const BLOCKS: &[(&str, &str)] = &[
     ("book/src/graders.md", "section-names"),
     ("ARCHITECTURE.md", "code-map"),
     ("book/src/seeds.md", "seeds"),
+    ("book/theme/languages.js", "languages"),
 ];
 
 /// Every block: the fixed ones, and each section chapter's exercises.
@@ -57,6 +58,7 @@ fn render(root: &std::path::Path, file: &str, block: &str) -> String {
         "section-names" => section_names(sections::all()),
         "code-map" => code_map(sections::all()),
         "seeds" => seeds_table(sections::all(), root),
+        "languages" => languages_list(),
         other => unreachable!("BLOCKS names only rendered blocks, not {other}"),
     }
 }
@@ -251,22 +253,49 @@ fn section_names(sections: &[Section]) -> String {
     format!("The sections are {}.\n", names.join(", "))
 }
 
-fn begin(block: &str) -> String {
-    format!("<!-- generated: {block} (cargo xtask codegen) -->\n")
+/// The picker's languages (`book/theme/languages.js`): code, name, and the
+/// button's short name, English first.
+fn languages_list() -> String {
+    let mut out = String::from("    var LANGUAGES = [\n");
+    for l in std::iter::once(&crate::i18n::ENGLISH).chain(crate::i18n::LANGUAGES) {
+        out.push_str(&format!(
+            "        [\"{}\", \"{}\", \"{}\"],\n",
+            l.code, l.name, l.short
+        ));
+    }
+    out.push_str("    ];\n    ");
+    out
 }
 
-const END: &str = "<!-- end generated -->";
+/// A block's opening marker: an HTML comment in Markdown, a line comment
+/// in a script.
+fn begin(file: &str, block: &str) -> String {
+    if file.ends_with(".js") {
+        format!("// generated: {block} (cargo xtask codegen)\n")
+    } else {
+        format!("<!-- generated: {block} (cargo xtask codegen) -->\n")
+    }
+}
 
-/// `text` with the block's content replaced by `content`, or why not.
-fn replace(text: &str, block: &str, content: &str) -> Result<String, String> {
-    let open = begin(block);
+fn end(file: &str) -> &'static str {
+    if file.ends_with(".js") {
+        "// end generated"
+    } else {
+        "<!-- end generated -->"
+    }
+}
+
+/// `text` of `file` with the block's content replaced by `content`, or why not.
+fn replace(file: &str, text: &str, block: &str, content: &str) -> Result<String, String> {
+    let open = begin(file, block);
+    let end = end(file);
     let start = text
         .find(&open)
         .ok_or_else(|| format!("has no line `{}`", open.trim_end()))?
         + open.len();
     let len = text[start..]
-        .find(END)
-        .ok_or_else(|| format!("block {block} has no `{END}` after it"))?;
+        .find(end)
+        .ok_or_else(|| format!("block {block} has no `{end}` after it"))?;
     Ok(format!(
         "{}{content}{}",
         &text[..start],
@@ -280,7 +309,7 @@ pub fn write_all(ws: &Workspace) -> Result<(), Error> {
         let file = file.as_str();
         let path = ws.root.join(file);
         let text = fs::read_to_string(&path).map_err(|e| Error::runtime(format!("{file}: {e}")))?;
-        let new = replace(&text, block, &render(&ws.root, file, block))
+        let new = replace(file, &text, block, &render(&ws.root, file, block))
             .map_err(|e| Error::runtime(format!("{file} {e}")))?;
         if new != text {
             fs::write(&path, new).map_err(|e| Error::runtime(format!("write {file}: {e}")))?;
@@ -298,7 +327,7 @@ pub fn check_all(ws: &Workspace) -> Vec<(String, Result<(), String>)> {
             let result = fs::read_to_string(ws.root.join(&file))
                 .map_err(|e| e.to_string())
                 .and_then(|text| {
-                    let fresh = replace(&text, block, &render(&ws.root, &file, block))?;
+                    let fresh = replace(&file, &text, block, &render(&ws.root, &file, block))?;
                     if fresh == text {
                         Ok(())
                     } else {
@@ -319,16 +348,26 @@ mod tests {
 
     #[test]
     fn a_block_is_replaced_between_its_markers_only() {
-        let text = format!("intro\n{}old\n{END}\nafter\n", begin("stages"));
-        let new = replace(&text, "stages", "new\n").unwrap();
+        let md = "README.md";
+        let end = end(md);
+        let text = format!("intro\n{}old\n{end}\nafter\n", begin(md, "stages"));
+        let new = replace(md, &text, "stages", "new\n").unwrap();
         assert_eq!(
             new,
-            format!("intro\n{}new\n{END}\nafter\n", begin("stages"))
+            format!("intro\n{}new\n{end}\nafter\n", begin(md, "stages"))
         );
         assert!(
-            replace("no markers", "stages", "x")
+            replace(md, "no markers", "stages", "x")
                 .unwrap_err()
                 .contains("has no line")
+        );
+        // In a script the markers are line comments.
+        let js = "x.js";
+        let text =
+            "a\n  // generated: languages (cargo xtask codegen)\n  old\n  // end generated\nb\n";
+        assert_eq!(
+            replace(js, text, "languages", "  new\n  ").unwrap(),
+            "a\n  // generated: languages (cargo xtask codegen)\n  new\n  // end generated\nb\n"
         );
     }
 
@@ -345,6 +384,7 @@ mod tests {
             "codegen",
             "book",
             "book-test",
+            "i18n",
             "bench",
         ] {
             assert!(

@@ -26,12 +26,19 @@ use mdbook_driver::book::Book;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use regex::Regex;
 
+use crate::i18n::{UNTESTED, Words};
 use crate::sections::Section;
 
 /// The preprocessor; `root` is the workspace.
 pub struct Listings {
     pub root: PathBuf,
     pub sections: &'static [Section],
+    /// The words it writes itself (captions, labels), in the book's language.
+    pub words: Words,
+    /// What a link out of the book needs in front of the chapter's own
+    /// relative path: `""` for the English book in `target/book/`, `"../"`
+    /// for a translation one folder down.
+    pub outside: &'static str,
 }
 
 impl Preprocessor for Listings {
@@ -89,6 +96,8 @@ impl Preprocessor for Listings {
                 dir: dir.unwrap_or_else(|| src.clone()),
                 number,
                 versions: &versions,
+                words: &self.words,
+                outside: self.outside,
             };
             match page.transform(&chapter.content) {
                 Ok(text) => chapter.content = text,
@@ -207,6 +216,8 @@ struct Page<'a> {
     /// The chapter's number ("5", "8.1"), if it has one.
     number: Option<String>,
     versions: &'a [(String, String)],
+    words: &'a Words,
+    outside: &'a str,
 }
 
 /// A fenced block of exactly one include, found in a chapter.
@@ -228,8 +239,38 @@ static CALL_CODE: LazyLock<Regex> =
 static SCHEME_LINK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\]\((man|rfc|docs|test):([^)\s]+)\)").expect("valid pattern"));
 
-/// What varies between two correct runs of a program (see normalize.rs).
-const VARIES: &str = "ports, process ids and times differ from run to run";
+/// The words this preprocessor writes itself, in English: each is a
+/// message of the book's translations (`crate::i18n`).
+pub const WORDS: &[&str] = &[
+    LISTING, FIGURE, FOLLOWS, IMPLEMENT, ANCHOR, RECORDED, TEST_TITLE, UNTESTED,
+];
+const LISTING: &str = "Listing";
+const FIGURE: &str = "Figure";
+const FOLLOWS: &str = "Follows";
+const IMPLEMENT: &str = "the programs implement";
+const ANCHOR: &str = "anchor";
+const TEST_TITLE: &str = "the test, run by cargo xtask check-all";
+
+/// The caption of a recorded output (see normalize.rs for what varies).
+pub const RECORDED: &str = "Output, recorded by `cargo xtask bless` and checked on every run (ports, process ids and times differ from run to run)";
+
+/// The label of an untested claim: an opening parenthesis, the words, a
+/// colon, in ASCII or in the full-width forms Chinese text uses.
+static UNTESTED_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([(（])([^:：()（）]+)([:：])").expect("valid pattern"));
+
+/// `a `b` c` with the code span as HTML, for a caption.
+fn inline_code(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 {
+            write!(out, "<code>{}</code>", escape(part)).expect("write to a String");
+        } else {
+            out.push_str(&escape(part));
+        }
+    }
+    out
+}
 
 impl Page<'_> {
     fn transform(&self, text: &str) -> Result<String, String> {
@@ -250,10 +291,10 @@ impl Page<'_> {
                 if path.starts_with("output/") {
                     write!(
                         out,
-                        "<figure class=\"transcript\">\n<figcaption>Output, recorded by \
-                         <code>cargo xtask bless</code> and checked on every run ({VARIES})\
-                         </figcaption>\n\n{}\n{{{{#include {}}}}}\n```\n\n</figure>\n",
-                        b.fence, b.spec
+                        "<figure class=\"transcript\">\n<figcaption>{}</figcaption>\n\n{}\n{{{{#include {}}}}}\n```\n\n</figure>\n",
+                        inline_code(self.words.get(RECORDED)),
+                        b.fence,
+                        b.spec
                     )
                     .expect("write to a String");
                     i = b.start + 3;
@@ -289,17 +330,18 @@ impl Page<'_> {
                         next_block += 1;
                         write!(
                             out,
-                            "<div class=\"listing-pair\" role=\"group\" aria-label=\"Listing {number} in {} and in {}\">\n\n{}\n{}</div>\n",
+                            "<div class=\"listing-pair\" role=\"group\" aria-label=\"{} {number}: {}, {}\">\n\n{}\n{}</div>\n",
+                            self.words.get(LISTING),
                             first.lang,
                             second.lang,
-                            first.html(&number, true),
-                            second.html(&number, true)
+                            first.html(&number, true, self.words, self.outside),
+                            second.html(&number, true, self.words, self.outside)
                         )
                         .expect("write to a String");
                         i = j + 3;
                     }
                     None => {
-                        out.push_str(&first.html(&number, false));
+                        out.push_str(&first.html(&number, false, self.words, self.outside));
                         i = b.start + 3;
                     }
                 }
@@ -343,11 +385,14 @@ impl Page<'_> {
     fn follows(&self) -> Option<String> {
         let section = self.section.as_ref()?;
         let mut text = format!(
-            "<p class=\"follows\"><strong>Follows</strong> {}",
+            "<p class=\"follows\"><strong>{}</strong> {}",
+            escape(self.words.get(FOLLOWS)),
             escape(&section.0.join(", "))
         );
         if !section.1.is_empty() {
-            text.push_str("; the programs implement ");
+            text.push_str("; ");
+            text.push_str(&escape(self.words.get(IMPLEMENT)));
+            text.push(' ');
             text.push_str(&escape(&section.1.join("; ")));
         }
         text.push_str(".</p>\n");
@@ -463,7 +508,8 @@ impl Page<'_> {
         );
         let id = format!("figure-{}", number.replace('.', "-"));
         Ok(format!(
-            "<figure class=\"figure\" id=\"{id}\">\n{body}\n<figcaption><a href=\"#{id}\">Figure {number}</a>: {}</figcaption>\n</figure>\n",
+            "<figure class=\"figure\" id=\"{id}\">\n{body}\n<figcaption><a href=\"#{id}\">{} {number}</a>: {}</figcaption>\n</figure>\n",
+            escape(self.words.get(FIGURE)),
             escape(alt)
         ))
     }
@@ -484,8 +530,10 @@ impl Page<'_> {
                             None => target.to_string(),
                         };
                         format!(
-                            "]({}{href} \"the test, run by cargo xtask check-all\")",
-                            self.up()
+                            "]({}{}{href} \"{}\")",
+                            self.outside,
+                            self.up(),
+                            self.words.get(TEST_TITLE)
                         )
                     }
                     Err(e) => {
@@ -512,10 +560,19 @@ impl Page<'_> {
                 }
             }
         });
-        let out = out.replace(
-            "(not tested here:",
-            "(<span class=\"untested\">not tested here</span>:",
-        );
+        let label = self.words.get(UNTESTED);
+        let out = UNTESTED_LABEL
+            .replace_all(&out, |cap: &regex::Captures<'_>| {
+                if &cap[2] == label {
+                    format!(
+                        "{}<span class=\"untested\">{label}</span>{}",
+                        &cap[1], &cap[3]
+                    )
+                } else {
+                    cap[0].to_string()
+                }
+            })
+            .into_owned();
         match bad {
             Some(e) if e.starts_with("test link") => Err(e),
             Some(link) => Err(format!(
@@ -549,7 +606,7 @@ struct Source {
 }
 
 impl Source {
-    fn html(&self, number: &str, paired: bool) -> String {
+    fn html(&self, number: &str, paired: bool, words: &Words, outside: &str) -> String {
         let lang_id = if self.lang == "Rust" { "rust" } else { "c" };
         let id = if paired {
             format!("listing-{}-{lang_id}", number.replace('.', "-"))
@@ -561,17 +618,19 @@ impl Source {
             .as_ref()
             .map(|a| {
                 format!(
-                    ", <span class=\"listing-anchor\">anchor <code>{}</code></span>",
+                    ", <span class=\"listing-anchor\">{} <code>{}</code></span>",
+                    escape(words.get(ANCHOR)),
                     escape(a)
                 )
             })
             .unwrap_or_default();
         format!(
             "<figure class=\"listing\" data-lang=\"{lang_id}\" id=\"{id}\">\n<figcaption>\
-             <a class=\"listing-number\" href=\"#{id}\">Listing {number}</a> \
+             <a class=\"listing-number\" href=\"#{id}\">{} {number}</a> \
              <span class=\"listing-lang\">{}</span>: \
-             <a class=\"listing-path\" href=\"{}\"><code>{}</code></a>{anchor}; \
+             <a class=\"listing-path\" href=\"{outside}{}\"><code>{}</code></a>{anchor}; \
              <span class=\"listing-ref\">{}</span></figcaption>\n\n{}\n{{{{#include {}}}}}\n```\n\n</figure>\n\n",
+            escape(words.get(LISTING)),
             self.lang,
             escape(&self.href),
             escape(&self.path),
@@ -586,12 +645,14 @@ impl Source {
 /// source file in a chapter is, on its page, a listing with a number, a
 /// language, a link to a file that exists in the workspace, and a textbook
 /// reference. `pages` are (chapter source, its built HTML page).
-pub fn check_built(root: &Path, pages: &[(PathBuf, PathBuf)]) -> Result<(), String> {
+/// In a translation (`outside` = `"../"`, as [`Listings`] has it) the
+/// number's word is the language's.
+pub fn check_built(root: &Path, pages: &[(PathBuf, PathBuf)], outside: &str) -> Result<(), String> {
     static SOURCE_INCLUDE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?m)^```[^\n]*\n\{\{#include (\.\./)+(crates|lib|benches)/").expect("valid")
     });
     static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r##"class="listing-number" href="#listing-[0-9-]+(-rust|-c)?">Listing [0-9]+(\.[0-9]+)*</a>"##)
+        Regex::new(r##"class="listing-number" href="#listing-[0-9-]+(-rust|-c)?">[^<0-9]+ [0-9]+(\.[0-9]+)*</a>"##)
             .expect("valid")
     });
     static LANG: LazyLock<Regex> =
@@ -632,7 +693,8 @@ pub fn check_built(root: &Path, pages: &[(PathBuf, PathBuf)]) -> Result<(), Stri
                 None => problems.push(format!("{at}: no linked file path")),
                 Some(cap) => {
                     let dir = chapter.parent().unwrap_or(root);
-                    let file = crate::book::clean(&dir.join(&cap[1]));
+                    let href = cap[1].strip_prefix(outside).unwrap_or_default();
+                    let file = crate::book::clean(&dir.join(href));
                     if !file.is_file()
                         || file
                             .strip_prefix(root)
@@ -719,6 +781,8 @@ mod tests {
             dir: root.join("book/src"),
             number: Some("8".into()),
             versions: &[],
+            words: &Words::english(),
+            outside: "",
         };
         let md = "# T\n\nUse `socket(...)`, then `socket` again.\n\n```rust\n{{#include ../../benches/a.rs:x}}\n```\n\n```c\n{{#include ../../benches/a.c:x}}\n```\n\n```text\n{{#include output/a.txt}}\n```\n\n```rust\n{{#include ../../benches/a.rs}}\n```\n";
         let out = page.transform(md).unwrap();
@@ -761,7 +825,36 @@ mod tests {
             dir: ws.join("book/src"),
             number: None,
             versions: &[],
+            words: &Words::english(),
+            outside: "",
         };
+        // In a translation one folder down: one more `../`, the label in
+        // the language's words and its full-width punctuation.
+        let words = Words::from_pairs(&[(UNTESTED, "此处未测试")]);
+        let translated = Page {
+            section: None,
+            fallback: Vec::new(),
+            root: &ws,
+            sections: &[],
+            dir: ws.join("book/src"),
+            number: None,
+            versions: &[],
+            words: &words,
+            outside: "../",
+        };
+        let out = translated
+            .transform(
+                "EINVAL ([`holds`](test:crates/s/p/tests/t.rs#holds))（此处未测试：BSD）。\n",
+            )
+            .unwrap();
+        assert!(
+            out.contains("](../../../crates/s/p/tests/t.rs#:~:text=fn%20holds "),
+            "{out}"
+        );
+        assert!(
+            out.contains("（<span class=\"untested\">此处未测试</span>：BSD）"),
+            "{out}"
+        );
         let out = page
             .transform("EINVAL ([`holds`](test:crates/s/p/tests/t.rs#holds)); BSD differs (not tested here: no BSD).\n")
             .unwrap();
@@ -798,9 +891,21 @@ mod tests {
         let page = ws.join("c.html");
         let run = |html: String| {
             fs::write(&page, html).unwrap();
-            check_built(&ws, &[(chapter.clone(), page.clone())])
+            check_built(&ws, &[(chapter.clone(), page.clone())], "")
         };
         assert_eq!(run(good.repeat(2)), Ok(()));
+        // A translation one folder down: its own word, one more `../`.
+        let translated = good
+            .replace("Listing 1.1", "程序清单 1.1")
+            .replace("href=\"../../crates", "href=\"../../../crates");
+        fs::write(&page, translated.repeat(2)).unwrap();
+        let pages = [(chapter.clone(), page.clone())];
+        assert_eq!(check_built(&ws, &pages, "../"), Ok(()));
+        assert!(
+            check_built(&ws, &pages, "")
+                .unwrap_err()
+                .contains("does not reach")
+        );
         let one = run(good.to_string()).unwrap_err();
         assert_eq!(
             one,

@@ -10,6 +10,7 @@ mod check;
 mod claims;
 mod codegen;
 mod course;
+mod i18n;
 mod lab;
 mod listings;
 mod normalize;
@@ -69,6 +70,12 @@ enum Command {
     },
     /// Every chapter in headless Chromium, with screenshots.
     BookTest,
+    /// The book's translations: extract the English messages, carry the
+    /// translations over, count what is left
+    I18n {
+        #[command(subcommand)]
+        action: I18nAction,
+    },
     /// Run the criterion benches and regenerate the performance figures.
     Bench {
         /// Only redraw the figures from the committed summary; measure nothing.
@@ -103,6 +110,29 @@ enum Command {
         /// The grader's own slow tests: hostile kits, planted wrong solutions.
         #[arg(long, conflicts_with = "dir")]
         self_test: bool,
+    },
+}
+
+/// What `cargo xtask i18n` does.
+#[derive(Debug, Subcommand)]
+enum I18nAction {
+    /// Rewrite book/po/messages.pot from the English chapters.
+    Extract,
+    /// Extract, then carry each language's translations over to the new
+    /// messages (a changed paragraph keeps its old translation, fuzzy).
+    Update {
+        /// Also take finished translations from these catalogs.
+        #[arg(long, value_name = "FILE", num_args = 1..)]
+        compendium: Vec<PathBuf>,
+    },
+    /// Per language and chapter: messages translated, fuzzy, left.
+    Status,
+    /// Check catalogs (by default every language's): nothing stale, left
+    /// or fuzzy, and every link, code span and label of the English kept.
+    Check {
+        /// The catalogs to check (a translator's partial one, for example).
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -175,6 +205,12 @@ fn run(command: Command) -> Result<(), Error> {
             book::build(&ws).map(|dir| println!("book written to {}", dir.display()))
         }
         Command::BookTest => browser::book_test_command(&ws),
+        Command::I18n { action } => match action {
+            I18nAction::Extract => i18n::extract_command(&ws),
+            I18nAction::Update { compendium } => i18n::update_command(&ws, &compendium),
+            I18nAction::Status => i18n::status_command(&ws),
+            I18nAction::Check { files } => i18n::check_command(&ws, &files),
+        },
         Command::Bench { render: true } => bench::render_committed(&ws),
         Command::Bench { render: false } => bench::bench(&ws),
         Command::Lab => lab::lab(&ws),
