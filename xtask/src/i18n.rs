@@ -24,10 +24,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use mdbook_i18n_helpers::extract_events;
+use mdbook_markdown::pulldown_cmark::{Event, Tag, TagEnd};
+use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use polib::catalog::Catalog;
 use polib::message::{Message, MessageMutView, MessageView};
 use polib::metadata::CatalogMetadata;
-use pulldown_cmark::{Event, Tag};
 use sockref::Error;
 
 use crate::Workspace;
@@ -208,6 +209,82 @@ impl Words {
     pub fn get<'a>(&'a self, english: &'a str) -> &'a str {
         self.0.get(english).map_or(english, String::as_str)
     }
+}
+
+/// Runs first in a translated build: every heading without an id of its own
+/// gets, written out, the id mdBook derives from its English text, so a
+/// link to `chapter.md#some-heading` reaches the same heading in every
+/// language (translated text would otherwise give it another id).
+#[derive(Debug)]
+pub struct StableAnchors;
+
+impl Preprocessor for StableAnchors {
+    fn name(&self) -> &str {
+        "sockref-stable-anchors"
+    }
+
+    fn run(
+        &self,
+        _: &PreprocessorContext,
+        mut book: mdbook_driver::book::Book,
+    ) -> mdbook_preprocessor::errors::Result<mdbook_driver::book::Book> {
+        book.for_each_chapter_mut(|chapter| chapter.content = with_heading_ids(&chapter.content));
+        Ok(book)
+    }
+}
+
+/// `text` with `{#id}` after every ATX heading that has none, the id made
+/// as mdBook's HTML renderer makes it (`id_from_content`, `unique_id` in
+/// mdbook-html): the heading's text, lower case, letters, digits, `_` and
+/// `-` kept, white space as `-`, a repeat suffixed `-1`, `-2`, ...
+pub fn with_heading_ids(text: &str) -> String {
+    let options = mdbook_markdown::MarkdownOptions::default();
+    let mut used = HashSet::new();
+    let mut inserts = Vec::new();
+    let mut open: Option<(usize, String)> = None;
+    for (event, range) in mdbook_markdown::new_cmark_parser(text, &options).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { id: None, .. }) if text[range.start..].starts_with('#') => {
+                let line = text[range.start..]
+                    .find('\n')
+                    .map_or(text.len(), |i| range.start + i);
+                let end = range.start + text[range.start..line].trim_end().len();
+                open = Some((end, String::new()));
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, content)) = &mut open {
+                    content.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((end, content)) = open.take() {
+                    let id: String = content
+                        .trim()
+                        .to_lowercase()
+                        .chars()
+                        .filter_map(|c| match c {
+                            c if c.is_alphanumeric() || c == '_' || c == '-' => Some(c),
+                            c if c.is_whitespace() => Some('-'),
+                            _ => None,
+                        })
+                        .collect();
+                    let mut unique = id.clone();
+                    let mut n = 0;
+                    while !used.insert(unique.clone()) {
+                        n += 1;
+                        unique = format!("{id}-{n}");
+                    }
+                    inserts.push((end, unique));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = text.to_string();
+    for (at, id) in inserts.into_iter().rev() {
+        out.insert_str(at, &format!(" {{#{id}}}"));
+    }
+    out
 }
 
 /// `cargo xtask i18n extract`: rewrites `book/po/messages.pot`.
@@ -715,6 +792,15 @@ mod tests {
             check_kept(english, no_label, &words)
                 .unwrap_err()
                 .contains("label")
+        );
+    }
+
+    #[test]
+    fn headings_keep_the_ids_mdbook_gives_them_in_english() {
+        let md = "# Out-of-band data\n\n## What TCP's `MSG_OOB` does -- really\n\ntext\n\n## Summary\n\n```text\n# not a heading\n```\n\n## Own {#mine}\n\n## Summary\n";
+        assert_eq!(
+            with_heading_ids(md),
+            "# Out-of-band data {#out-of-band-data}\n\n## What TCP's `MSG_OOB` does -- really {#what-tcps-msg_oob-does--really}\n\ntext\n\n## Summary {#summary}\n\n```text\n# not a heading\n```\n\n## Own {#mine}\n\n## Summary {#summary-1}\n"
         );
     }
 
