@@ -323,26 +323,25 @@ fn build(g: &mut Grader<'_>, stage: &'static str) {
 }
 
 /// `cargo test` per section, then for the packages outside crates/.
+/// How many `cargo test` runs go at once: the tests mostly wait (periods,
+/// time-outs, a peer's answer), so the sections' runs overlap; cargo builds
+/// one at a time under its lock and releases it before running tests.
+const TEST_JOBS: usize = 3;
+
 fn tests(g: &mut Grader<'_>, stage: &'static str) {
+    let mut jobs: Vec<(Option<&'static str>, &str, Vec<&str>)> = Vec::new();
     for section in g.sections.clone() {
         let mut args = vec!["test", "--quiet"];
         for p in &section.packages {
-            args.extend(["-p", p]);
+            args.extend(["-p", p.as_str()]);
         }
-        g.cargo(
-            stage,
-            Some(section.name.as_str()),
-            "cargo test",
-            &args,
-            true,
-        );
+        jobs.push((Some(section.name.as_str()), "cargo test", args));
     }
     if g.whole {
-        g.cargo(
-            stage,
+        jobs.push((
             None,
             "cargo test (lib/, xtask, benches)",
-            &[
+            vec![
                 "test",
                 "--quiet",
                 "-p",
@@ -352,8 +351,34 @@ fn tests(g: &mut Grader<'_>, stage: &'static str) {
                 "-p",
                 "sockref-benches",
             ],
-            true,
-        );
+        ));
+    }
+    let ws = g.ws;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<(Result<(), String>, f64)>>> =
+        jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..TEST_JOBS.min(jobs.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some((_, _, args)) = jobs.get(i) else {
+                        break;
+                    };
+                    let t = Instant::now();
+                    let result = run_cargo(ws, args, true);
+                    *results[i].lock().expect("no panic holds it") =
+                        Some((result, t.elapsed().as_secs_f64()));
+                }
+            });
+        }
+    });
+    for ((section, name, _), result) in jobs.iter().zip(results) {
+        let (result, seconds) = result
+            .into_inner()
+            .expect("no panic holds it")
+            .expect("every job ran");
+        g.record(stage, *section, name.to_string(), result, seconds);
     }
 }
 
@@ -730,34 +755,8 @@ impl Grader<'_> {
         args: &[&str],
         count_tests: bool,
     ) {
-        let ws = self.ws;
-        self.timed(stage, section, name.to_string(), |_| {
-            let mut cmd = ws.cargo();
-            cmd.args(args).env("CARGO_TERM_COLOR", "never");
-            let run =
-                run_bounded(cmd, CARGO_LIMIT).map_err(|e| format!("cannot run cargo: {e}"))?;
-            let out = format!(
-                "{}{}",
-                String::from_utf8_lossy(&run.output.stdout),
-                String::from_utf8_lossy(&run.output.stderr)
-            );
-            if run.timed_out {
-                return Err(format!(
-                    "cargo {} did not finish within {CARGO_LIMIT:?}",
-                    args.join(" ")
-                ));
-            }
-            if !run.output.status.success() {
-                return Err(format!(
-                    "cargo {} failed:\n{}",
-                    args.join(" "),
-                    tail(&out, 40)
-                ));
-            }
-            if count_tests && test_count(&out) == 0 {
-                return Err(format!("cargo {} ran no test", args.join(" ")));
-            }
-            Ok(())
+        self.timed(stage, section, name.to_string(), |ws| {
+            run_cargo(ws, args, count_tests)
         });
     }
 
@@ -794,6 +793,36 @@ impl Grader<'_> {
             seconds,
         });
     }
+}
+
+/// Runs cargo with `args`; on failure its output's end is the error. With
+/// `count_tests`, a run that ran no test fails too.
+fn run_cargo(ws: &Workspace, args: &[&str], count_tests: bool) -> Result<(), String> {
+    let mut cmd = ws.cargo();
+    cmd.args(args).env("CARGO_TERM_COLOR", "never");
+    let run = run_bounded(cmd, CARGO_LIMIT).map_err(|e| format!("cannot run cargo: {e}"))?;
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.output.stdout),
+        String::from_utf8_lossy(&run.output.stderr)
+    );
+    if run.timed_out {
+        return Err(format!(
+            "cargo {} did not finish within {CARGO_LIMIT:?}",
+            args.join(" ")
+        ));
+    }
+    if !run.output.status.success() {
+        return Err(format!(
+            "cargo {} failed:\n{}",
+            args.join(" "),
+            tail(&out, 40)
+        ));
+    }
+    if count_tests && test_count(&out) == 0 {
+        return Err(format!("cargo {} ran no test", args.join(" ")));
+    }
+    Ok(())
 }
 
 /// How many tests `cargo test` reported as run (passed or failed).
