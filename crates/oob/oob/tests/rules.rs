@@ -13,7 +13,7 @@ use nix::sys::socket::MsgFlags;
 use oob::sigurg::ThreadSigurg;
 use oob::{
     UrgentError, oob_inline, owner, poll_now, recv_normal, recv_urgent, send_normal, send_urgent,
-    set_oob_inline, set_owner_thread, sockatmark, unread_bytes, wait_urgent,
+    set_oob_inline, set_owner_thread, siocatmark, sockatmark, unread_bytes, wait_urgent,
 };
 use socket2::Socket;
 use sockref::peer::{Family, connected_pair};
@@ -247,6 +247,44 @@ fn the_mark_stays_valid_after_the_urgent_byte_was_read() {
     }
 }
 // ANCHOR_END: the_mark_stays_valid_after_the_urgent_byte_was_read
+
+// ANCHOR: siocatmark_agrees_with_sockatmark_at_and_away_from_the_mark
+#[test]
+fn siocatmark_agrees_with_sockatmark_at_and_away_from_the_mark() {
+    // Both questions at each step: (sockatmark, ioctl SIOCATMARK).
+    let ask = |rx: &Socket| (sockatmark(rx).unwrap(), siocatmark(rx).unwrap());
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        assert_eq!(ask(&rx), (false, false), "{family:?}: nothing sent");
+        classic(family, &tx, &rx);
+        assert_eq!(ask(&rx), (false, false), "{family:?}: '123ab' ahead");
+        assert_eq!(read(&rx).unwrap(), "123ab");
+        assert_eq!(ask(&rx), (true, true), "{family:?}: at the mark");
+        assert_eq!(urgent(&rx).unwrap(), 'c');
+        assert_eq!(ask(&rx), (true, true), "{family:?}: byte read, same place");
+        assert_eq!(read(&rx).unwrap(), "123");
+        assert_eq!(ask(&rx), (false, false), "{family:?}: past the mark");
+    }
+}
+// ANCHOR_END: siocatmark_agrees_with_sockatmark_at_and_away_from_the_mark
+
+// ANCHOR: sockatmark_fails_with_enotty_on_a_pipe_a_file_and_a_udp_socket
+#[test]
+fn sockatmark_fails_with_enotty_on_a_pipe_a_file_and_a_udp_socket() {
+    let (pipe, _writer) = std::io::pipe().unwrap();
+    let file = std::fs::File::open("/dev/null").unwrap();
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let errno = |r: std::io::Result<bool>| r.unwrap_err().raw_os_error();
+    for (what, fd) in [
+        ("a pipe", pipe.as_fd()),
+        ("/dev/null", file.as_fd()),
+        ("a UDP socket", udp.as_fd()),
+    ] {
+        assert_eq!(errno(sockatmark(&fd)), Some(libc::ENOTTY), "{what}");
+        assert_eq!(errno(siocatmark(&fd)), Some(libc::ENOTTY), "{what}: ioctl");
+    }
+}
+// ANCHOR_END: sockatmark_fails_with_enotty_on_a_pipe_a_file_and_a_udp_socket
 
 // ANCHOR: a_later_urgent_byte_moves_the_mark_and_the_earlier_becomes_data
 #[test]
