@@ -5,7 +5,8 @@
 //! says how. Tests synchronise on kernel state (TCP_INFO, poll), never on
 //! sleeps, and every wait is bounded.
 
-use std::os::fd::AsFd;
+use std::io::{IoSlice, IoSliceMut};
+use std::os::fd::{AsFd, AsRawFd};
 use std::time::Duration;
 
 use nix::poll::PollFlags;
@@ -80,6 +81,50 @@ fn urgent(rx: &Socket) -> Result<char, UrgentError> {
 
 fn is_none_pending(r: Result<char, UrgentError>) -> bool {
     matches!(r, Err(UrgentError::NonePending))
+}
+
+/// `sendto(fd, data, len, MSG_OOB, NULL, 0)`. nix and socket2 pass flags to
+/// sendto only with an address, and a connected AF_UNIX stream socket
+/// refuses any address (EISCONN), so this call goes through libc.
+fn sendto_urgent(tx: &Socket, data: &[u8]) -> std::io::Result<usize> {
+    // SAFETY: `data` is readable for `len` bytes; a null address of length
+    // 0 names no address, as in C.
+    let n = unsafe {
+        libc::sendto(
+            tx.as_raw_fd(),
+            data.as_ptr().cast(),
+            data.len(),
+            libc::MSG_OOB,
+            std::ptr::null(),
+            0,
+        )
+    };
+    usize::try_from(n).map_err(|_| std::io::Error::last_os_error())
+}
+
+/// `recvfrom(fd, &c, 1, MSG_OOB, &from, &fromlen)`: the byte, and the
+/// address length the kernel wrote back. nix's recvfrom takes no flags, and
+/// socket2's fills an uninitialised buffer, so this call goes through libc.
+fn recvfrom_urgent(rx: &Socket) -> std::io::Result<(char, libc::socklen_t)> {
+    let mut byte = 0u8;
+    let mut from = std::mem::MaybeUninit::<libc::sockaddr_storage>::zeroed();
+    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: `byte` is one writable byte, `from` is writable for `len`
+    // bytes, and the kernel writes no more than that.
+    let n = unsafe {
+        libc::recvfrom(
+            rx.as_raw_fd(),
+            (&raw mut byte).cast(),
+            1,
+            libc::MSG_OOB,
+            from.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    match n {
+        1 => Ok((char::from(byte), len)),
+        _ => Err(std::io::Error::last_os_error()),
+    }
 }
 
 // ---------------------------------------------------------------- reading
@@ -204,6 +249,89 @@ fn urgent_data_then_close_gives_the_data_the_byte_and_eof() {
     }
 }
 // ANCHOR_END: urgent_data_then_close_gives_the_data_the_byte_and_eof
+
+// ---------------------------------------- MSG_OOB through the other calls
+
+// ANCHOR: msg_oob_through_sendto_makes_the_last_byte_urgent
+#[test]
+fn msg_oob_through_sendto_makes_the_last_byte_urgent() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        send_normal(&tx, b"123").unwrap();
+        assert_eq!(sendto_urgent(&tx, b"abc").unwrap(), 3, "{family:?}");
+        send_normal(&tx, b"123").unwrap();
+        oob::pace::wait_for_arrival(rx.as_fd(), 9, LIMIT).unwrap();
+        assert_eq!(read(&rx).unwrap(), "123ab", "{family:?}");
+        assert_eq!(urgent(&rx).unwrap(), 'c', "{family:?}");
+        assert_eq!(read(&rx).unwrap(), "123", "{family:?}");
+    }
+}
+// ANCHOR_END: msg_oob_through_sendto_makes_the_last_byte_urgent
+
+// ANCHOR: msg_oob_through_sendmsg_makes_the_last_byte_urgent
+#[test]
+fn msg_oob_through_sendmsg_makes_the_last_byte_urgent() {
+    use nix::sys::socket::sendmsg;
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        send_normal(&tx, b"123").unwrap();
+        // Two buffers gathered into one send: the last byte of the last one
+        // is the urgent byte.
+        let iov = [IoSlice::new(b"a"), IoSlice::new(b"bc")];
+        let n = sendmsg::<()>(tx.as_raw_fd(), &iov, &[], MsgFlags::MSG_OOB, None);
+        assert_eq!(n, Ok(3), "{family:?}");
+        send_normal(&tx, b"123").unwrap();
+        oob::pace::wait_for_arrival(rx.as_fd(), 9, LIMIT).unwrap();
+        assert_eq!(read(&rx).unwrap(), "123ab", "{family:?}");
+        assert_eq!(urgent(&rx).unwrap(), 'c', "{family:?}");
+        assert_eq!(read(&rx).unwrap(), "123", "{family:?}");
+    }
+}
+// ANCHOR_END: msg_oob_through_sendmsg_makes_the_last_byte_urgent
+
+// ANCHOR: recvfrom_with_msg_oob_reads_the_urgent_byte_and_no_address
+#[test]
+fn recvfrom_with_msg_oob_reads_the_urgent_byte_and_no_address() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        // A connected stream socket names no sender: the length comes back 0.
+        assert_eq!(recvfrom_urgent(&rx).unwrap(), ('c', 0), "{family:?}");
+        let again = recvfrom_urgent(&rx).unwrap_err();
+        assert_eq!(again.raw_os_error(), Some(libc::EINVAL), "{family:?}");
+        assert_eq!(read(&rx).unwrap(), "123ab", "{family:?}");
+        assert_eq!(read(&rx).unwrap(), "123", "{family:?}");
+    }
+}
+// ANCHOR_END: recvfrom_with_msg_oob_reads_the_urgent_byte_and_no_address
+
+// ANCHOR: recvmsg_with_msg_oob_reads_the_urgent_byte_and_sets_msg_oob_in_msg_flags
+#[test]
+fn recvmsg_with_msg_oob_reads_the_urgent_byte_and_sets_msg_oob_in_msg_flags() {
+    use nix::sys::socket::recvmsg;
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        // (bytes, what they were, msg_flags) of one recvmsg.
+        let receive = |flags: MsgFlags| {
+            let mut buf = [0u8; 16];
+            let mut iov = [IoSliceMut::new(&mut buf)];
+            let msg = recvmsg::<()>(rx.as_raw_fd(), &mut iov, None, flags).unwrap();
+            let (n, got) = (msg.bytes, msg.flags);
+            (String::from_utf8_lossy(&buf[..n]).into_owned(), got)
+        };
+        let (normal, flags) = receive(MsgFlags::MSG_DONTWAIT);
+        assert_eq!(normal, "123ab", "{family:?}");
+        assert!(!flags.contains(MsgFlags::MSG_OOB), "{family:?}: {flags:?}");
+        let (byte, flags) = receive(MsgFlags::MSG_OOB);
+        assert_eq!(byte, "c", "{family:?}");
+        assert!(flags.contains(MsgFlags::MSG_OOB), "{family:?}: {flags:?}");
+        let (normal, flags) = receive(MsgFlags::MSG_DONTWAIT);
+        assert_eq!(normal, "123", "{family:?}");
+        assert!(!flags.contains(MsgFlags::MSG_OOB), "{family:?}: {flags:?}");
+    }
+}
+// ANCHOR_END: recvmsg_with_msg_oob_reads_the_urgent_byte_and_sets_msg_oob_in_msg_flags
 
 // ------------------------------------------------------------------ marks
 
