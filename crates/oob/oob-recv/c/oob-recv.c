@@ -8,7 +8,7 @@
  * oob-send.c.
  */
 #define _GNU_SOURCE
-#define USAGE "oob-recv [IP PORT] [--strategy plain|sigurg|select-broken|select-fixed|atmark|flow-control] " \
+#define USAGE "oob-recv [IP PORT] [--strategy plain|sigurg|select-broken|select-fixed|poll-rdband|poll-fixed|atmark|flow-control] " \
               "[--timeout SECS] [--wait-eof] [--scenario NAME] [--family ipv4|ipv6|unix]"
 #include "sockref.h"
 #include "oob.h"

@@ -543,6 +543,42 @@ static void strategy_select(int fd, struct pace *p, const char *tag, int fixed)
 }
 /* ANCHOR_END: select_loop */
 
+/* ANCHOR: poll_loop */
+/* The select loop written with poll (the textbook's tcprecv03p):
+ * urgent_event is the bit taken to mean an urgent byte is there. Linux
+ * never sets POLLRDBAND, the textbook's choice, for urgent data; it sets
+ * POLLPRI, the fix. */
+static void strategy_poll(int fd, struct pace *p, const char *tag, short urgent_event)
+{
+    int just_read_oob = 0;
+    for (;;) {
+        struct pollfd pfd = { .fd = fd, .events = POLLRDNORM | (just_read_oob ? 0 : urgent_event) };
+        pace_wait(p, &pfd, 1);
+        if (pfd.revents & urgent_event) {
+            char byte;
+            ssize_t r = recv(fd, &byte, 1, MSG_OOB);
+            if (r < 0)
+                urgent_failed("recv(MSG_OOB)", errno, oob_inline(fd));
+            if (r == 0) {
+                fflush(stdout);
+                fprintf(stderr, "error: recv(MSG_OOB): the peer closed before the urgent byte arrived\n");
+                exit(1);
+            }
+            print_urgent(tag, byte);
+            just_read_oob = 1;
+        }
+        /* A hang-up or an error is read too: the read says which. */
+        if (pfd.revents & (POLLRDNORM | POLLHUP | POLLERR)) {
+            switch (read_normal(fd, tag)) {
+            case READ_DATA: just_read_oob = 0; break;
+            case READ_EOF: return;
+            case READ_NOTHING: break;
+            }
+        }
+    }
+}
+/* ANCHOR_END: poll_loop */
+
 /* ANCHOR: atmark */
 static void strategy_atmark(int fd, struct pace *p, const char *tag)
 {
@@ -648,14 +684,17 @@ static void strategy_flow_control(int fd, struct pace *p, const char *tag)
 }
 /* ANCHOR_END: flow_control */
 
-static const char *strategies[] = { "plain", "sigurg", "select-broken", "select-fixed", "atmark", "flow-control" };
+static const char *strategies[] = {
+    "plain", "sigurg", "select-broken", "select-fixed", "poll-rdband", "poll-fixed", "atmark", "flow-control",
+};
 
 static const char *find_strategy(const char *name)
 {
     for (size_t i = 0; i < sizeof strategies / sizeof strategies[0]; i++)
         if (strcmp(strategies[i], name) == 0)
             return strategies[i];
-    usage_error("unknown strategy '%s' (plain, sigurg, select-broken, select-fixed, atmark, flow-control)", name);
+    usage_error("unknown strategy '%s' (plain, sigurg, select-broken, select-fixed, poll-rdband, poll-fixed, "
+                "atmark, flow-control)", name);
 }
 
 /* Options set on the listening socket before listen, inherited by accept. */
@@ -678,6 +717,10 @@ static void receive(const char *strategy, int fd, struct pace *p, const char *ta
         strategy_select(fd, p, tag, 0);
     else if (strcmp(strategy, "select-fixed") == 0)
         strategy_select(fd, p, tag, 1);
+    else if (strcmp(strategy, "poll-rdband") == 0)
+        strategy_poll(fd, p, tag, POLLRDBAND);
+    else if (strcmp(strategy, "poll-fixed") == 0)
+        strategy_poll(fd, p, tag, POLLPRI);
     else if (strcmp(strategy, "atmark") == 0)
         strategy_atmark(fd, p, tag);
     else

@@ -33,6 +33,11 @@ pub enum Strategy {
     SelectBroken,
     /// `select`, not asking for exceptions again right after reading one.
     SelectFixed,
+    /// `poll` for POLLRDBAND, as the textbook's poll version does; Linux
+    /// never raises it, so every urgent byte is stepped over.
+    PollRdband,
+    /// `poll` for POLLPRI, which Linux raises for urgent data.
+    PollFixed,
     /// SO_OOBINLINE, and `sockatmark` before each read.
     Atmark,
     /// A tiny receive buffer and no reading until SIGURG arrives.
@@ -40,11 +45,13 @@ pub enum Strategy {
 }
 
 impl Strategy {
-    pub const ALL: [Strategy; 6] = [
+    pub const ALL: [Strategy; 8] = [
         Strategy::Plain,
         Strategy::Sigurg,
         Strategy::SelectBroken,
         Strategy::SelectFixed,
+        Strategy::PollRdband,
+        Strategy::PollFixed,
         Strategy::Atmark,
         Strategy::FlowControl,
     ];
@@ -56,6 +63,8 @@ impl Strategy {
             Strategy::Sigurg => "sigurg",
             Strategy::SelectBroken => "select-broken",
             Strategy::SelectFixed => "select-fixed",
+            Strategy::PollRdband => "poll-rdband",
+            Strategy::PollFixed => "poll-fixed",
             Strategy::Atmark => "atmark",
             Strategy::FlowControl => "flow-control",
         }
@@ -89,6 +98,8 @@ impl Strategy {
             Strategy::Sigurg => sigurg(conn, pace, out),
             Strategy::SelectBroken => select_loop(conn, pace, out, false),
             Strategy::SelectFixed => select_loop(conn, pace, out, true),
+            Strategy::PollRdband => poll_loop(conn, pace, out, PollFlags::POLLRDBAND),
+            Strategy::PollFixed => poll_loop(conn, pace, out, PollFlags::POLLPRI),
             Strategy::Atmark => atmark(conn, pace, out),
             Strategy::FlowControl => flow_control(conn, pace, out),
         }
@@ -282,6 +293,46 @@ fn select_loop(conn: &Socket, pace: &mut Pace<'_>, out: Out, fixed: bool) -> Res
     // end exercise
 }
 // ANCHOR_END: select_loop
+
+// ANCHOR: poll_loop
+/// The select loop written with `poll`, as the textbook's poll version
+/// (tcprecv03p) is: `urgent_event` is the bit that says an urgent byte is
+/// there. The textbook asks for POLLRDBAND, "priority band data"; Linux
+/// reports urgent data as POLLPRI and never sets POLLRDBAND, so with that
+/// bit the loop never calls recv(MSG_OOB) and its normal reads step over
+/// each urgent byte. Asking for POLLPRI is the fix. Like the fixed select
+/// loop, it stops asking right after reading an urgent byte, until a
+/// normal read has moved past the mark.
+fn poll_loop(
+    conn: &Socket,
+    pace: &mut Pace<'_>,
+    out: Out,
+    urgent_event: PollFlags,
+) -> Result<(), Error> {
+    let mut just_read_oob = false;
+    loop {
+        let mut events = PollFlags::POLLRDNORM;
+        if !just_read_oob {
+            events |= urgent_event;
+        }
+        let ready = pace.wait_one(conn, events)?;
+        if ready.intersects(urgent_event) {
+            let byte =
+                recv_urgent(conn).map_err(|e| Error::runtime(format!("recv(MSG_OOB): {e}")))?;
+            print_urgent(out, byte)?;
+            just_read_oob = true;
+        }
+        // A hang-up or an error is read too: the read says which.
+        if ready.intersects(PollFlags::POLLRDNORM | PollFlags::POLLHUP | PollFlags::POLLERR) {
+            match read_normal(conn, out)? {
+                Read::Data => just_read_oob = false,
+                Read::Eof => return Ok(()),
+                Read::Nothing => {}
+            }
+        }
+    }
+}
+// ANCHOR_END: poll_loop
 
 // ANCHOR: atmark
 /// SO_OOBINLINE (set on the listener, inherited by `accept`): urgent bytes

@@ -643,6 +643,36 @@ fn pollpri_clears_as_soon_as_the_urgent_byte_is_read() {
 }
 // ANCHOR_END: pollpri_clears_as_soon_as_the_urgent_byte_is_read
 
+// ANCHOR: urgent_data_raises_pollpri_and_never_pollrdband
+#[test]
+fn urgent_data_raises_pollpri_and_never_pollrdband() {
+    // Every read bit poll has, asked at once; the answer at each step.
+    let ask = |rx: &Socket| {
+        let all =
+            PollFlags::POLLIN | PollFlags::POLLRDNORM | PollFlags::POLLRDBAND | PollFlags::POLLPRI;
+        let ready = sockref::peer::poll_one(rx.as_fd(), all, Some(Duration::ZERO)).unwrap();
+        (
+            ready.contains(PollFlags::POLLPRI),
+            ready.contains(PollFlags::POLLRDBAND),
+        )
+    };
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        send_all(family, &tx, &rx, &[(b"Q", true)]);
+        assert_eq!(ask(&rx), (true, false), "{family:?}: only 'Q' queued");
+        assert_eq!(urgent(&rx).unwrap(), 'Q');
+
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        assert_eq!(ask(&rx), (true, false), "{family:?}: '123ab' ahead");
+        assert_eq!(read(&rx).unwrap(), "123ab");
+        assert_eq!(ask(&rx), (true, false), "{family:?}: at the mark");
+        assert_eq!(urgent(&rx).unwrap(), 'c');
+        assert_eq!(ask(&rx), (false, false), "{family:?}: byte read");
+    }
+}
+// ANCHOR_END: urgent_data_raises_pollpri_and_never_pollrdband
+
 // ANCHOR: af_unix_keeps_reporting_pollin_after_the_urgent_byte_was_read
 #[test]
 fn af_unix_keeps_reporting_pollin_after_the_urgent_byte_was_read() {
