@@ -89,6 +89,27 @@ fn the_pollpri_loop_reads_every_urgent_byte() {
 }
 
 #[test]
+fn atmark_with_two_urgent_sends_finds_one_mark_seven_bytes_in() {
+    for family in ["ipv4", "ipv6", "unix"] {
+        let args = ["--strategy", "atmark", "--scenario", "two-urgent"];
+        let out = stdout_of(BIN, &[&args[..], &["--family", family]].concat());
+        // The offset of each "at OOB mark" line: the bytes read before it.
+        let (mut read, mut marks, mut data) = (0, Vec::new(), String::new());
+        for line in received(&out) {
+            if line == "at OOB mark" {
+                marks.push(read);
+            } else if let Some(rest) = line.strip_prefix("got ") {
+                let text = rest.rsplit('\'').nth(1).unwrap_or_default();
+                read += text.len();
+                data.push_str(text);
+            }
+        }
+        assert_eq!(data, "AAAxBBByCCC", "{family}:\n{out}");
+        assert_eq!(marks, [7], "{family}: one mark, before 'y':\n{out}");
+    }
+}
+
+#[test]
 fn the_flow_control_demo_shows_sigurg_before_the_byte() {
     let out = stdout_of(BIN, &["--strategy", "flow-control"]);
     let lines: Vec<&str> = out
