@@ -76,7 +76,8 @@ int main(int argc, char *argv[])
         if (o.sw)
             usage_error("--wait-eof is for a standalone receiver (give IP PORT)");
         self_demo(o.scenario ? o.scenario : default_scenario(strategy), strategy,
-                  o.family < 0 ? FAMILY_IPV4 : (enum family)o.family, o.timeout_ms < 0 ? DEMO_TIMEOUT_MS : o.timeout_ms);
+                  o.family < 0 ? FAMILY_IPV4 : (enum family)o.family, o.timeout_ms < 0 ? DEMO_TIMEOUT_MS : o.timeout_ms,
+                  0);
     } else if (o.npositional == 2) {
         if (o.scenario || o.family >= 0)
             usage_error("--scenario and --family are for the self-demo (no IP PORT)");

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
                 strategy,
                 opts.family.unwrap_or(Family::Ipv4),
                 opts.timeout.unwrap_or(DEMO_TIMEOUT),
+                false,
             ),
             [_, _] if opts.scenario.is_some() || opts.family.is_some() => Err(Error::usage(
                 "--scenario and --family are for the self-demo (no IP PORT)",

@@ -152,8 +152,10 @@ static void prepare_sender(const struct scenario *sc, int fd)
 struct sender {
     int fd;                     /* -1 once closed */
     const struct scenario *sc;
+    int paced;                  /* every write a burst of its own (--paced) */
     const char *tag;
     int next_burst;
+    int next_write;             /* the next write of the current burst */
     unsigned long long bytes_sent;
 };
 
@@ -172,14 +174,15 @@ static void send_all(int fd, const char *data, size_t len)
     }
 }
 
-/* Sends the next burst; after the last one, closes the connection.
- * Returns 0 once there is nothing left to send. */
+/* Sends the next burst, or when paced the next write alone; after the last
+ * write, closes the connection. Returns 0 once there is nothing left to send. */
 static int send_burst(struct sender *s)
 {
     if (s->fd < 0)
         return 0;
     const struct burst *b = &s->sc->bursts[s->next_burst];
-    for (int i = 0; i < b->count; i++) {
+    int end = s->paced ? s->next_write + 1 : b->count;
+    for (int i = s->next_write; i < end; i++) {
         const struct write *w = &b->writes[i];
         size_t len = w->kind == W_FILL ? w->fill : strlen(w->data);
         if (w->kind == W_NORMAL) {
@@ -205,7 +208,12 @@ static int send_burst(struct sender *s)
         }
         s->bytes_sent += len;
     }
-    if (++s->next_burst == s->sc->nbursts) {
+    s->next_write = end;
+    if (s->next_write == b->count) {
+        s->next_burst++;
+        s->next_write = 0;
+    }
+    if (s->next_burst == s->sc->nbursts) {
         close(s->fd);
         s->fd = -1;
         say(s->tag, "closed the connection");
@@ -742,8 +750,10 @@ static enum family parse_family(const char *text)
     usage_error("unknown family '%s' (ipv4, ipv6 or unix)", text);
 }
 
-/* Runs a scenario into a strategy over a fresh connection in this process. */
-static void self_demo(const struct scenario *sc, const char *strategy, enum family family, int timeout_ms)
+/* Runs a scenario into a strategy over a fresh connection in this process;
+ * paced, the sender sends one write at a time. */
+static void self_demo(const struct scenario *sc, const char *strategy, enum family family, int timeout_ms,
+                      int paced)
 {
     int fds[2], client, server;
     char over[INET6_ADDRSTRLEN + 32];
@@ -807,7 +817,7 @@ static void self_demo(const struct scenario *sc, const char *strategy, enum fami
     /* The sender shares this thread: a send that would block must fail instead. */
     if (fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK) < 0)
         call_failed("fcntl(O_NONBLOCK)");
-    struct sender sender = { .fd = client, .sc = sc, .tag = "[send] " };
+    struct sender sender = { .fd = client, .sc = sc, .paced = paced, .tag = "[send] " };
     struct pace pace = { .lockstep = 1, .timeout_ms = timeout_ms, .sender = &sender, .receiver_fd = server };
     receive(strategy, server, &pace, "[recv] ");
     close(server);
