@@ -6,7 +6,7 @@
 //! transcript shows both sides.
 //!
 //! ```text
-//! oob-recv [IP PORT] [--strategy plain|sigurg|select-broken|select-fixed|poll-rdband|poll-fixed|atmark|flow-control]
+//! oob-recv [IP PORT] [--strategy plain|sigurg|select-broken|select-fixed|poll-rdband|poll-fixed|atmark|flow-control|naive]
 //!          [--timeout SECS] [--wait-eof]                     standalone with IP PORT
 //!          [--scenario NAME] [--family ipv4|ipv6|unix]       self-demo
 //! ```
@@ -22,7 +22,7 @@ use socket2::{Domain, SockAddr, Socket, Type};
 use sockref::peer::{DEMO_TIMEOUT, Family, accept_within};
 use sockref::{Context, Error, Out};
 
-const USAGE: &str = "oob-recv [IP PORT] [--strategy plain|sigurg|select-broken|select-fixed|poll-rdband|poll-fixed|atmark|flow-control] \
+const USAGE: &str = "oob-recv [IP PORT] [--strategy plain|sigurg|select-broken|select-fixed|poll-rdband|poll-fixed|atmark|flow-control|naive] \
 [--timeout SECS] [--wait-eof] [--scenario NAME] [--family ipv4|ipv6|unix]";
 
 fn main() -> ExitCode {
@@ -99,7 +99,7 @@ fn receive_on(
 /// The sender each strategy was written for in the textbook.
 fn default_scenario(strategy: Strategy) -> Scenario {
     match strategy {
-        Strategy::Plain => Scenario::Classic,
+        Strategy::Plain | Strategy::Naive => Scenario::Classic,
         Strategy::Sigurg
         | Strategy::SelectBroken
         | Strategy::SelectFixed

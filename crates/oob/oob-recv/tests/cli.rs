@@ -20,6 +20,7 @@ fn every_strategy_demonstrates_itself_without_losing_a_byte() {
         "poll-fixed",
         "atmark",
         "flow-control",
+        "naive",
     ] {
         let out = stdout_of(BIN, &["--strategy", strategy]);
         assert!(out.ends_with("[recv] received EOF\n"), "{strategy}:\n{out}");

@@ -692,8 +692,38 @@ static void strategy_flow_control(int fd, struct pace *p, const char *tag)
 }
 /* ANCHOR_END: flow_control */
 
+/* ANCHOR: naive */
+/* Seed 000's receiver: one normal read, recv(MSG_OOB) once, at once, then
+ * normal reads to the end, never asking where the mark is. */
+static void strategy_naive(int fd, struct pace *p, const char *tag)
+{
+    enum read_result r;
+    char byte;
+    ssize_t n;
+
+    do {
+        pace_wait_one(p, fd, POLLIN);
+        r = read_normal(fd, tag);
+    } while (r == READ_NOTHING);
+    if (r == READ_EOF)
+        return;
+    n = recv(fd, &byte, 1, MSG_OOB);
+    if (n == 1)
+        print_urgent(tag, byte);
+    else if (n == 0)
+        say(tag, "recv(MSG_OOB) failed: the peer closed before the urgent byte arrived");
+    else
+        say(tag, "recv(MSG_OOB) failed: %s",
+            urgent_error_text(errno, 0) ? urgent_error_text(errno, 0) : strerror(errno));
+    do
+        pace_wait_one(p, fd, POLLIN);
+    while (read_normal(fd, tag) != READ_EOF);
+}
+/* ANCHOR_END: naive */
+
 static const char *strategies[] = {
     "plain", "sigurg", "select-broken", "select-fixed", "poll-rdband", "poll-fixed", "atmark", "flow-control",
+    "naive",
 };
 
 static const char *find_strategy(const char *name)
@@ -702,7 +732,7 @@ static const char *find_strategy(const char *name)
         if (strcmp(strategies[i], name) == 0)
             return strategies[i];
     usage_error("unknown strategy '%s' (plain, sigurg, select-broken, select-fixed, poll-rdband, poll-fixed, "
-                "atmark, flow-control)", name);
+                "atmark, flow-control, naive)", name);
 }
 
 /* Options set on the listening socket before listen, inherited by accept. */
@@ -731,6 +761,8 @@ static void receive(const char *strategy, int fd, struct pace *p, const char *ta
         strategy_poll(fd, p, tag, POLLPRI);
     else if (strcmp(strategy, "atmark") == 0)
         strategy_atmark(fd, p, tag);
+    else if (strcmp(strategy, "naive") == 0)
+        strategy_naive(fd, p, tag);
     else
         strategy_flow_control(fd, p, tag);
 }

@@ -3,8 +3,9 @@
 //! Every strategy prints the same kinds of line (`got 5 bytes of normal data
 //! '123ab'`, `got 1 bytes of oob data 'c'`, `SIGURG received`, `at OOB mark`,
 //! `received EOF`), prints a failed call as an error and never as data, and,
-//! except the textbook's broken select loop, never loses an urgent byte it
-//! could have read: before each normal read it checks whether the read
+//! except the ones written to show a mistake (the textbook's select and
+//! poll loops, and seed 000's naive receiver), never loses an urgent byte
+//! it could have read: before each normal read it checks whether the read
 //! pointer is at the mark with the urgent byte still unread.
 
 use std::os::fd::AsFd;
@@ -42,10 +43,13 @@ pub enum Strategy {
     Atmark,
     /// A tiny receive buffer and no reading until SIGURG arrives.
     FlowControl,
+    /// Seed 000's receiver: one normal read, `recv(MSG_OOB)` once, then
+    /// normal reads, never asking where the mark is.
+    Naive,
 }
 
 impl Strategy {
-    pub const ALL: [Strategy; 8] = [
+    pub const ALL: [Strategy; 9] = [
         Strategy::Plain,
         Strategy::Sigurg,
         Strategy::SelectBroken,
@@ -54,6 +58,7 @@ impl Strategy {
         Strategy::PollFixed,
         Strategy::Atmark,
         Strategy::FlowControl,
+        Strategy::Naive,
     ];
 
     /// The name `--strategy` takes.
@@ -67,6 +72,7 @@ impl Strategy {
             Strategy::PollFixed => "poll-fixed",
             Strategy::Atmark => "atmark",
             Strategy::FlowControl => "flow-control",
+            Strategy::Naive => "naive",
         }
     }
 
@@ -102,6 +108,7 @@ impl Strategy {
             Strategy::PollFixed => poll_loop(conn, pace, out, PollFlags::POLLPRI),
             Strategy::Atmark => atmark(conn, pace, out),
             Strategy::FlowControl => flow_control(conn, pace, out),
+            Strategy::Naive => naive(conn, pace, out),
         }
     }
 }
@@ -466,3 +473,31 @@ fn flow_control(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Erro
     Ok(())
 }
 // ANCHOR_END: flow_control
+
+// ANCHOR: naive
+/// The receiver of seed 000, in this project's words: one normal read as
+/// soon as there is data, then `recv(MSG_OOB)` once, at once, whatever has
+/// arrived by then, then normal reads to the end. It never asks where the
+/// mark is, so what it prints depends on how far the sender had got at each
+/// call; against a live sender the transcript varies from run to run.
+fn naive(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
+    loop {
+        pace.wait_one(conn, PollFlags::POLLIN)?;
+        match read_normal(conn, out)? {
+            Read::Data => break,
+            Read::Eof => return Ok(()),
+            Read::Nothing => {}
+        }
+    }
+    match recv_urgent(conn) {
+        Ok(byte) => print_urgent(out, byte)?,
+        Err(e) => out.line(format_args!("recv(MSG_OOB) failed: {e}"))?,
+    }
+    loop {
+        pace.wait_one(conn, PollFlags::POLLIN)?;
+        if read_normal(conn, out)? == Read::Eof {
+            return Ok(());
+        }
+    }
+}
+// ANCHOR_END: naive
