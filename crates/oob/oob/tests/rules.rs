@@ -470,6 +470,38 @@ fn on_tcp_a_later_urgent_byte_turns_an_already_read_one_back_into_data() {
 }
 // ANCHOR_END: on_tcp_a_later_urgent_byte_turns_an_already_read_one_back_into_data
 
+// ANCHOR: af_unix_reads_stop_where_an_urgent_byte_was_read_unless_a_later_one_is_pending
+#[test]
+fn af_unix_reads_stop_where_an_urgent_byte_was_read_unless_a_later_one_is_pending() {
+    // Each urgent byte read out of band as soon as it is there: no urgent
+    // byte is pending at any read, and each read stops where one was.
+    let (tx, rx) = pair(Family::Unix);
+    send_all(Family::Unix, &tx, &rx, &[(b"AAA", false), (b"x", true)]);
+    assert_eq!(urgent(&rx).unwrap(), 'x');
+    send_all(Family::Unix, &tx, &rx, &[(b"BBB", false), (b"y", true)]);
+    assert_eq!(urgent(&rx).unwrap(), 'y');
+    send_all(Family::Unix, &tx, &rx, &[(b"CCC", false)]);
+    assert_eq!(read(&rx).unwrap(), "AAA");
+    assert_eq!(read(&rx).unwrap(), "BBB");
+    assert_eq!(read(&rx).unwrap(), "CCC");
+
+    // 'x' read, 'y' still pending: the read goes through where 'x' was,
+    // and stops only at the pending mark.
+    let (tx, rx) = pair(Family::Unix);
+    send_all(Family::Unix, &tx, &rx, &[(b"AAA", false), (b"x", true)]);
+    assert_eq!(urgent(&rx).unwrap(), 'x');
+    send_all(
+        Family::Unix,
+        &tx,
+        &rx,
+        &[(b"BBB", false), (b"y", true), (b"CCC", false)],
+    );
+    assert_eq!(read(&rx).unwrap(), "AAABBB");
+    assert_eq!(urgent(&rx).unwrap(), 'y');
+    assert_eq!(read(&rx).unwrap(), "CCC");
+}
+// ANCHOR_END: af_unix_reads_stop_where_an_urgent_byte_was_read_unless_a_later_one_is_pending
+
 // ANCHOR: with_oobinline_every_urgent_byte_stays_in_the_stream
 #[test]
 fn with_oobinline_every_urgent_byte_stays_in_the_stream() {
