@@ -1,4 +1,4 @@
-//! Section "Out-of-band data" (APUE 16.7, UNP 24.2 to 24.5): the receiver.
+//! Section "Out-of-band data" (APUE 16.7, UNP 24.2 to 24.4): the receiver.
 //!
 //! `oob-recv IP PORT` listens (port 0 picks a free port and prints it),
 //! accepts one connection and receives with the chosen strategy. With no
