@@ -70,9 +70,38 @@ fn cvt(rc: c_int) -> io::Result<c_int> {
 
 /// `sockatmark(fd)`: is the read pointer at the urgent ("out-of-band") mark?
 pub fn sockatmark(fd: BorrowedFd<'_>) -> io::Result<bool> {
-    // SAFETY: the descriptor is borrowed, so it stays open during the call;
-    // sockatmark only reads socket state.
-    cvt(unsafe { sys::sockatmark(fd.as_raw_fd()) }).map(|n| n == 1)
+    raw::sockatmark(fd.as_raw_fd())
+}
+
+/// `SIOCATMARK` of `<linux/sockios.h>`, the ioctl that answers the same
+/// question as `sockatmark`; the `libc` crate does not define it for Linux.
+pub const SIOCATMARK: libc::c_ulong = 0x8905;
+
+/// `ioctl(fd, SIOCATMARK, &flag)`: the mark as the ioctl reports it.
+pub fn siocatmark(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    raw::siocatmark(fd.as_raw_fd())
+}
+
+/// The mark questions on a bare descriptor number, which need not be open:
+/// both calls only read the socket's state (the ioctl writes one int of
+/// ours), so any number is safe to pass, and one that is not open gives
+/// EBADF, the case a test needs.
+pub mod raw {
+    use super::*;
+
+    /// `sockatmark(fd)`.
+    pub fn sockatmark(fd: c_int) -> io::Result<bool> {
+        // SAFETY: sockatmark takes a number and touches no memory of ours.
+        cvt(unsafe { sys::sockatmark(fd) }).map(|n| n == 1)
+    }
+
+    /// `ioctl(fd, SIOCATMARK, &flag)`.
+    pub fn siocatmark(fd: c_int) -> io::Result<bool> {
+        let mut flag: c_int = 0;
+        // SAFETY: SIOCATMARK writes one int through the pointer, which is valid.
+        cvt(unsafe { libc::ioctl(fd, SIOCATMARK, &mut flag) })?;
+        Ok(flag == 1)
+    }
 }
 
 /// A Rust string as a C string; text with a NUL byte can never reach a C

@@ -8,7 +8,7 @@
  * oob-send.c.
  */
 #define _GNU_SOURCE
-#define USAGE "oob-recv [IP PORT] [--strategy plain|sigurg|select-broken|select-fixed|atmark|flow-control] " \
+#define USAGE "oob-recv [IP PORT] [--strategy plain|sigurg|select-broken|select-fixed|poll-rdband|poll-fixed|atmark|flow-control|naive] " \
               "[--timeout SECS] [--wait-eof] [--scenario NAME] [--family ipv4|ipv6|unix]"
 #include "sockref.h"
 #include "oob.h"
@@ -56,7 +56,7 @@ static void receive_on(const char *ip, const char *port, const char *strategy, i
 /* The sender each strategy was written for in the textbook. */
 static const struct scenario *default_scenario(const char *strategy)
 {
-    if (strcmp(strategy, "plain") == 0)
+    if (strcmp(strategy, "plain") == 0 || strcmp(strategy, "naive") == 0)
         return find_scenario("classic");
     if (strcmp(strategy, "atmark") == 0)
         return find_scenario("mark");
@@ -76,7 +76,8 @@ int main(int argc, char *argv[])
         if (o.sw)
             usage_error("--wait-eof is for a standalone receiver (give IP PORT)");
         self_demo(o.scenario ? o.scenario : default_scenario(strategy), strategy,
-                  o.family < 0 ? FAMILY_IPV4 : (enum family)o.family, o.timeout_ms < 0 ? DEMO_TIMEOUT_MS : o.timeout_ms);
+                  o.family < 0 ? FAMILY_IPV4 : (enum family)o.family, o.timeout_ms < 0 ? DEMO_TIMEOUT_MS : o.timeout_ms,
+                  0);
     } else if (o.npositional == 2) {
         if (o.scenario || o.family >= 0)
             usage_error("--scenario and --family are for the self-demo (no IP PORT)");

@@ -1,4 +1,4 @@
-//! Section "Out-of-band data" (APUE 16.7, UNP 24.2 to 24.5): the receiver.
+//! Section "Out-of-band data" (APUE 16.7, UNP 24.2 to 24.4): the receiver.
 //!
 //! `oob-recv IP PORT` listens (port 0 picks a free port and prints it),
 //! accepts one connection and receives with the chosen strategy. With no
@@ -6,7 +6,7 @@
 //! transcript shows both sides.
 //!
 //! ```text
-//! oob-recv [IP PORT] [--strategy plain|sigurg|select-broken|select-fixed|atmark|flow-control]
+//! oob-recv [IP PORT] [--strategy plain|sigurg|select-broken|select-fixed|poll-rdband|poll-fixed|atmark|flow-control|naive]
 //!          [--timeout SECS] [--wait-eof]                     standalone with IP PORT
 //!          [--scenario NAME] [--family ipv4|ipv6|unix]       self-demo
 //! ```
@@ -22,7 +22,7 @@ use socket2::{Domain, SockAddr, Socket, Type};
 use sockref::peer::{DEMO_TIMEOUT, Family, accept_within};
 use sockref::{Context, Error, Out};
 
-const USAGE: &str = "oob-recv [IP PORT] [--strategy plain|sigurg|select-broken|select-fixed|atmark|flow-control] \
+const USAGE: &str = "oob-recv [IP PORT] [--strategy plain|sigurg|select-broken|select-fixed|poll-rdband|poll-fixed|atmark|flow-control|naive] \
 [--timeout SECS] [--wait-eof] [--scenario NAME] [--family ipv4|ipv6|unix]";
 
 fn main() -> ExitCode {
@@ -38,6 +38,7 @@ fn main() -> ExitCode {
                 strategy,
                 opts.family.unwrap_or(Family::Ipv4),
                 opts.timeout.unwrap_or(DEMO_TIMEOUT),
+                false,
             ),
             [_, _] if opts.scenario.is_some() || opts.family.is_some() => Err(Error::usage(
                 "--scenario and --family are for the self-demo (no IP PORT)",
@@ -98,8 +99,12 @@ fn receive_on(
 /// The sender each strategy was written for in the textbook.
 fn default_scenario(strategy: Strategy) -> Scenario {
     match strategy {
-        Strategy::Plain => Scenario::Classic,
-        Strategy::Sigurg | Strategy::SelectBroken | Strategy::SelectFixed => Scenario::Paced,
+        Strategy::Plain | Strategy::Naive => Scenario::Classic,
+        Strategy::Sigurg
+        | Strategy::SelectBroken
+        | Strategy::SelectFixed
+        | Strategy::PollRdband
+        | Strategy::PollFixed => Scenario::Paced,
         Strategy::Atmark => Scenario::Mark,
         Strategy::FlowControl => Scenario::FlowControl,
     }

@@ -17,8 +17,10 @@ fn every_strategy_demonstrates_itself_without_losing_a_byte() {
         "sigurg",
         "select-broken",
         "select-fixed",
+        "poll-fixed",
         "atmark",
         "flow-control",
+        "naive",
     ] {
         let out = stdout_of(BIN, &["--strategy", strategy]);
         assert!(out.ends_with("[recv] received EOF\n"), "{strategy}:\n{out}");
@@ -40,6 +42,72 @@ fn the_textbooks_broken_select_loop_runs_to_the_end_on_this_kernel() {
             "[recv] got 1 bytes of oob data '7'"
         ]
     );
+}
+
+/// The receiver's lines of a self-demo, untagged.
+fn received(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter_map(|l| l.strip_prefix("[recv] "))
+        .collect()
+}
+
+#[test]
+fn the_textbooks_pollrdband_loop_steps_over_every_urgent_byte() {
+    for family in ["ipv4", "ipv6", "unix"] {
+        let out = stdout_of(BIN, &["--strategy", "poll-rdband", "--family", family]);
+        // POLLRDBAND never comes, so recv(MSG_OOB) is never called, and the
+        // normal reads skip '4' and '7'.
+        assert_eq!(
+            received(&out),
+            [
+                "got 3 bytes of normal data '123'",
+                "got 2 bytes of normal data '56'",
+                "got 2 bytes of normal data '89'",
+                "received EOF"
+            ],
+            "{family}:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn the_pollpri_loop_reads_every_urgent_byte() {
+    for family in ["ipv4", "ipv6", "unix"] {
+        let out = stdout_of(BIN, &["--strategy", "poll-fixed", "--family", family]);
+        assert_eq!(
+            received(&out),
+            [
+                "got 3 bytes of normal data '123'",
+                "got 1 bytes of oob data '4'",
+                "got 2 bytes of normal data '56'",
+                "got 1 bytes of oob data '7'",
+                "got 2 bytes of normal data '89'",
+                "received EOF"
+            ],
+            "{family}:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn atmark_with_two_urgent_sends_finds_one_mark_seven_bytes_in() {
+    for family in ["ipv4", "ipv6", "unix"] {
+        let args = ["--strategy", "atmark", "--scenario", "two-urgent"];
+        let out = stdout_of(BIN, &[&args[..], &["--family", family]].concat());
+        // The offset of each "at OOB mark" line: the bytes read before it.
+        let (mut read, mut marks, mut data) = (0, Vec::new(), String::new());
+        for line in received(&out) {
+            if line == "at OOB mark" {
+                marks.push(read);
+            } else if let Some(rest) = line.strip_prefix("got ") {
+                let text = rest.rsplit('\'').nth(1).unwrap_or_default();
+                read += text.len();
+                data.push_str(text);
+            }
+        }
+        assert_eq!(data, "AAAxBBByCCC", "{family}:\n{out}");
+        assert_eq!(marks, [7], "{family}: one mark, before 'y':\n{out}");
+    }
 }
 
 #[test]
@@ -107,7 +175,7 @@ fn a_standalone_receiver_loses_nothing_whatever_the_timing() {
         ],
         &[(b"c", true, true), (b"123", false, true)],
     ];
-    for strategy in ["plain", "select-fixed", "sigurg"] {
+    for strategy in ["plain", "select-fixed", "poll-fixed", "sigurg"] {
         for (t, writes) in timings.iter().enumerate() {
             let (mut child, mut out, port) = start_receiver(&["--strategy", strategy]);
             let conn = TcpStream::connect(("127.0.0.1", port)).unwrap();

@@ -2,6 +2,9 @@
  *
  * With no address: a self-demo, a receiver in this process on an ephemeral
  * 127.0.0.1 port. With IP PORT: a standalone sender for any receiver.
+ * --paced sends one write at a time, whatever the scenario: standalone with
+ * a one-second pause between writes, in the self-demo with the receiver
+ * reading between writes.
  *
  * usage: see USAGE below; the scenarios and strategies are in
  * crates/oob/oob/c/oob.h, shared with oob-recv.c.
@@ -13,7 +16,8 @@
 #include "oob.h"
 
 /* ANCHOR: send_to */
-/* The standalone sender: connect, then the scenario's writes, then close. */
+/* The standalone sender: connect, then the scenario's writes, then close.
+ * Paced, it sleeps a second between writes, as the textbook's senders do. */
 static void send_to(const char *ip, const char *port, const struct scenario *sc, int paced)
 {
     struct sockaddr_storage peer;
@@ -26,7 +30,7 @@ static void send_to(const char *ip, const char *port, const struct scenario *sc,
         call_failed("connect to %s", endpoint_text(&peer));
     outf("connected to %s\n", endpoint_text(&peer));
     prepare_sender(sc, fd);
-    struct sender s = { .fd = fd, .sc = sc, .tag = "" };
+    struct sender s = { .fd = fd, .sc = sc, .paced = paced, .tag = "" };
     while (send_burst(&s))
         if (paced && s.fd >= 0)
             sleep(1);
@@ -41,10 +45,8 @@ int main(int argc, char *argv[])
     parse_options(argc, argv, "--paced", &o);
     const struct scenario *sc = o.scenario ? o.scenario : find_scenario("classic");
     if (o.npositional == 0) {
-        if (o.sw)
-            usage_error("--paced is for a standalone sender (give IP PORT)");
         self_demo(sc, o.strategy ? o.strategy : sc->partner, o.family < 0 ? FAMILY_IPV4 : (enum family)o.family,
-                  o.timeout_ms < 0 ? DEMO_TIMEOUT_MS : o.timeout_ms);
+                  o.timeout_ms < 0 ? DEMO_TIMEOUT_MS : o.timeout_ms, o.sw);
     } else if (o.npositional == 2) {
         if (o.strategy || o.family >= 0 || o.timeout_ms >= 0)
             usage_error("--strategy, --family and --timeout are for the self-demo (no IP PORT)");

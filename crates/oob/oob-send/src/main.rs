@@ -9,6 +9,10 @@
 //! oob-send [IP PORT] [--scenario NAME] [--paced]            standalone with IP PORT
 //!          [--strategy NAME] [--family ipv4|ipv6|unix] [--timeout SECS]   self-demo
 //! ```
+//!
+//! `--paced` sends one write at a time, whatever the scenario: standalone
+//! with a one-second pause between writes, in the self-demo with the
+//! receiver reading between writes.
 #![forbid(unsafe_code)]
 
 use sockref::outln;
@@ -28,14 +32,12 @@ fn main() -> ExitCode {
         let opts = Options::from_env("paced")?;
         let scenario = opts.scenario.unwrap_or(Scenario::Classic);
         match opts.positional.as_slice() {
-            [] if opts.switch => Err(Error::usage(
-                "--paced is for a standalone sender (give IP PORT)",
-            )),
             [] => oob::self_demo(
                 scenario,
                 opts.strategy.unwrap_or(oob::partner(scenario)),
                 opts.family.unwrap_or(Family::Ipv4),
                 opts.timeout.unwrap_or(DEMO_TIMEOUT),
+                opts.switch,
             ),
             [_, _]
                 if opts.strategy.is_some() || opts.family.is_some() || opts.timeout.is_some() =>
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
 
 // ANCHOR: send_to
 /// The standalone sender: connect, then the scenario's writes, then close.
+/// Paced, it sleeps a second between writes, as the textbook's senders do.
 fn send_to(peer: std::net::SocketAddr, scenario: Scenario, paced: bool) -> Result<(), Error> {
     let sock = Socket::new(Domain::for_address(peer), Type::STREAM, None).context("socket")?;
     sock.connect(&SockAddr::from(peer))
@@ -65,6 +68,6 @@ fn send_to(peer: std::net::SocketAddr, scenario: Scenario, paced: bool) -> Resul
     outln!("connected to {peer}")?;
     scenario.prepare(&sock)?;
     let pause = paced.then_some(Duration::from_secs(1));
-    Sender::new(sock, scenario, Out::plain()).send_all_bursts(pause)
+    Sender::new(sock, scenario, paced, Out::plain()).send_all_bursts(pause)
 }
 // ANCHOR_END: send_to

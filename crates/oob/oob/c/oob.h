@@ -152,8 +152,10 @@ static void prepare_sender(const struct scenario *sc, int fd)
 struct sender {
     int fd;                     /* -1 once closed */
     const struct scenario *sc;
+    int paced;                  /* every write a burst of its own (--paced) */
     const char *tag;
     int next_burst;
+    int next_write;             /* the next write of the current burst */
     unsigned long long bytes_sent;
 };
 
@@ -172,14 +174,15 @@ static void send_all(int fd, const char *data, size_t len)
     }
 }
 
-/* Sends the next burst; after the last one, closes the connection.
- * Returns 0 once there is nothing left to send. */
+/* Sends the next burst, or when paced the next write alone; after the last
+ * write, closes the connection. Returns 0 once there is nothing left to send. */
 static int send_burst(struct sender *s)
 {
     if (s->fd < 0)
         return 0;
     const struct burst *b = &s->sc->bursts[s->next_burst];
-    for (int i = 0; i < b->count; i++) {
+    int end = s->paced ? s->next_write + 1 : b->count;
+    for (int i = s->next_write; i < end; i++) {
         const struct write *w = &b->writes[i];
         size_t len = w->kind == W_FILL ? w->fill : strlen(w->data);
         if (w->kind == W_NORMAL) {
@@ -205,7 +208,12 @@ static int send_burst(struct sender *s)
         }
         s->bytes_sent += len;
     }
-    if (++s->next_burst == s->sc->nbursts) {
+    s->next_write = end;
+    if (s->next_write == b->count) {
+        s->next_burst++;
+        s->next_write = 0;
+    }
+    if (s->next_burst == s->sc->nbursts) {
         close(s->fd);
         s->fd = -1;
         say(s->tag, "closed the connection");
@@ -543,6 +551,42 @@ static void strategy_select(int fd, struct pace *p, const char *tag, int fixed)
 }
 /* ANCHOR_END: select_loop */
 
+/* ANCHOR: poll_loop */
+/* The select loop written with poll (the textbook's tcprecv03p):
+ * urgent_event is the bit taken to mean an urgent byte is there. Linux
+ * never sets POLLRDBAND, the textbook's choice, for urgent data; it sets
+ * POLLPRI, the fix. */
+static void strategy_poll(int fd, struct pace *p, const char *tag, short urgent_event)
+{
+    int just_read_oob = 0;
+    for (;;) {
+        struct pollfd pfd = { .fd = fd, .events = POLLRDNORM | (just_read_oob ? 0 : urgent_event) };
+        pace_wait(p, &pfd, 1);
+        if (pfd.revents & urgent_event) {
+            char byte;
+            ssize_t r = recv(fd, &byte, 1, MSG_OOB);
+            if (r < 0)
+                urgent_failed("recv(MSG_OOB)", errno, oob_inline(fd));
+            if (r == 0) {
+                fflush(stdout);
+                fprintf(stderr, "error: recv(MSG_OOB): the peer closed before the urgent byte arrived\n");
+                exit(1);
+            }
+            print_urgent(tag, byte);
+            just_read_oob = 1;
+        }
+        /* A hang-up or an error is read too: the read says which. */
+        if (pfd.revents & (POLLRDNORM | POLLHUP | POLLERR)) {
+            switch (read_normal(fd, tag)) {
+            case READ_DATA: just_read_oob = 0; break;
+            case READ_EOF: return;
+            case READ_NOTHING: break;
+            }
+        }
+    }
+}
+/* ANCHOR_END: poll_loop */
+
 /* ANCHOR: atmark */
 static void strategy_atmark(int fd, struct pace *p, const char *tag)
 {
@@ -648,14 +692,47 @@ static void strategy_flow_control(int fd, struct pace *p, const char *tag)
 }
 /* ANCHOR_END: flow_control */
 
-static const char *strategies[] = { "plain", "sigurg", "select-broken", "select-fixed", "atmark", "flow-control" };
+/* ANCHOR: naive */
+/* Seed 000's receiver: one normal read, recv(MSG_OOB) once, at once, then
+ * normal reads to the end, never asking where the mark is. */
+static void strategy_naive(int fd, struct pace *p, const char *tag)
+{
+    enum read_result r;
+    char byte;
+    ssize_t n;
+
+    do {
+        pace_wait_one(p, fd, POLLIN);
+        r = read_normal(fd, tag);
+    } while (r == READ_NOTHING);
+    if (r == READ_EOF)
+        return;
+    n = recv(fd, &byte, 1, MSG_OOB);
+    if (n == 1)
+        print_urgent(tag, byte);
+    else if (n == 0)
+        say(tag, "recv(MSG_OOB) failed: the peer closed before the urgent byte arrived");
+    else
+        say(tag, "recv(MSG_OOB) failed: %s",
+            urgent_error_text(errno, 0) ? urgent_error_text(errno, 0) : strerror(errno));
+    do
+        pace_wait_one(p, fd, POLLIN);
+    while (read_normal(fd, tag) != READ_EOF);
+}
+/* ANCHOR_END: naive */
+
+static const char *strategies[] = {
+    "plain", "sigurg", "select-broken", "select-fixed", "poll-rdband", "poll-fixed", "atmark", "flow-control",
+    "naive",
+};
 
 static const char *find_strategy(const char *name)
 {
     for (size_t i = 0; i < sizeof strategies / sizeof strategies[0]; i++)
         if (strcmp(strategies[i], name) == 0)
             return strategies[i];
-    usage_error("unknown strategy '%s' (plain, sigurg, select-broken, select-fixed, atmark, flow-control)", name);
+    usage_error("unknown strategy '%s' (plain, sigurg, select-broken, select-fixed, poll-rdband, poll-fixed, "
+                "atmark, flow-control, naive)", name);
 }
 
 /* Options set on the listening socket before listen, inherited by accept. */
@@ -678,8 +755,14 @@ static void receive(const char *strategy, int fd, struct pace *p, const char *ta
         strategy_select(fd, p, tag, 0);
     else if (strcmp(strategy, "select-fixed") == 0)
         strategy_select(fd, p, tag, 1);
+    else if (strcmp(strategy, "poll-rdband") == 0)
+        strategy_poll(fd, p, tag, POLLRDBAND);
+    else if (strcmp(strategy, "poll-fixed") == 0)
+        strategy_poll(fd, p, tag, POLLPRI);
     else if (strcmp(strategy, "atmark") == 0)
         strategy_atmark(fd, p, tag);
+    else if (strcmp(strategy, "naive") == 0)
+        strategy_naive(fd, p, tag);
     else
         strategy_flow_control(fd, p, tag);
 }
@@ -699,8 +782,10 @@ static enum family parse_family(const char *text)
     usage_error("unknown family '%s' (ipv4, ipv6 or unix)", text);
 }
 
-/* Runs a scenario into a strategy over a fresh connection in this process. */
-static void self_demo(const struct scenario *sc, const char *strategy, enum family family, int timeout_ms)
+/* Runs a scenario into a strategy over a fresh connection in this process;
+ * paced, the sender sends one write at a time. */
+static void self_demo(const struct scenario *sc, const char *strategy, enum family family, int timeout_ms,
+                      int paced)
 {
     int fds[2], client, server;
     char over[INET6_ADDRSTRLEN + 32];
@@ -764,7 +849,7 @@ static void self_demo(const struct scenario *sc, const char *strategy, enum fami
     /* The sender shares this thread: a send that would block must fail instead. */
     if (fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK) < 0)
         call_failed("fcntl(O_NONBLOCK)");
-    struct sender sender = { .fd = client, .sc = sc, .tag = "[send] " };
+    struct sender sender = { .fd = client, .sc = sc, .paced = paced, .tag = "[send] " };
     struct pace pace = { .lockstep = 1, .timeout_ms = timeout_ms, .sender = &sender, .receiver_fd = server };
     receive(strategy, server, &pace, "[recv] ");
     close(server);

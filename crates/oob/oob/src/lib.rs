@@ -47,12 +47,14 @@ pub use urgent::*;
 
 // ANCHOR: self_demo
 /// Runs `scenario` into `strategy` over a fresh connection in this process
-/// and prints both sides, `[send]` and `[recv]`.
+/// and prints both sides, `[send]` and `[recv]`. With `paced`, the sender
+/// sends one write at a time, each when the receiver would block.
 pub fn self_demo(
     scenario: Scenario,
     strategy: Strategy,
     family: Family,
     timeout: Duration,
+    paced: bool,
 ) -> Result<(), Error> {
     if family == Family::Unix && !unix_supports_oob() {
         return Err(Error::runtime(UNIX_OOB_MISSING));
@@ -72,7 +74,7 @@ pub fn self_demo(
     client
         .set_nonblocking(true)
         .map_err(|e| Error::runtime(format!("fcntl(O_NONBLOCK): {e}")))?;
-    let sender = Sender::new(client, scenario, Out::tagged("[send] "));
+    let sender = Sender::new(client, scenario, paced, Out::tagged("[send] "));
     let mut pace = Pace::Lockstep {
         sender,
         receiver: server.as_fd(),

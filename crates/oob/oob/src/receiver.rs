@@ -3,8 +3,9 @@
 //! Every strategy prints the same kinds of line (`got 5 bytes of normal data
 //! '123ab'`, `got 1 bytes of oob data 'c'`, `SIGURG received`, `at OOB mark`,
 //! `received EOF`), prints a failed call as an error and never as data, and,
-//! except the textbook's broken select loop, never loses an urgent byte it
-//! could have read: before each normal read it checks whether the read
+//! except the ones written to show a mistake (the textbook's select and
+//! poll loops, and seed 000's naive receiver), never loses an urgent byte
+//! it could have read: before each normal read it checks whether the read
 //! pointer is at the mark with the urgent byte still unread.
 
 use std::os::fd::AsFd;
@@ -33,20 +34,31 @@ pub enum Strategy {
     SelectBroken,
     /// `select`, not asking for exceptions again right after reading one.
     SelectFixed,
+    /// `poll` for POLLRDBAND, as the textbook's poll version does; Linux
+    /// never raises it, so every urgent byte is stepped over.
+    PollRdband,
+    /// `poll` for POLLPRI, which Linux raises for urgent data.
+    PollFixed,
     /// SO_OOBINLINE, and `sockatmark` before each read.
     Atmark,
     /// A tiny receive buffer and no reading until SIGURG arrives.
     FlowControl,
+    /// Seed 000's receiver: one normal read, `recv(MSG_OOB)` once, then
+    /// normal reads, never asking where the mark is.
+    Naive,
 }
 
 impl Strategy {
-    pub const ALL: [Strategy; 6] = [
+    pub const ALL: [Strategy; 9] = [
         Strategy::Plain,
         Strategy::Sigurg,
         Strategy::SelectBroken,
         Strategy::SelectFixed,
+        Strategy::PollRdband,
+        Strategy::PollFixed,
         Strategy::Atmark,
         Strategy::FlowControl,
+        Strategy::Naive,
     ];
 
     /// The name `--strategy` takes.
@@ -56,8 +68,11 @@ impl Strategy {
             Strategy::Sigurg => "sigurg",
             Strategy::SelectBroken => "select-broken",
             Strategy::SelectFixed => "select-fixed",
+            Strategy::PollRdband => "poll-rdband",
+            Strategy::PollFixed => "poll-fixed",
             Strategy::Atmark => "atmark",
             Strategy::FlowControl => "flow-control",
+            Strategy::Naive => "naive",
         }
     }
 
@@ -89,8 +104,11 @@ impl Strategy {
             Strategy::Sigurg => sigurg(conn, pace, out),
             Strategy::SelectBroken => select_loop(conn, pace, out, false),
             Strategy::SelectFixed => select_loop(conn, pace, out, true),
+            Strategy::PollRdband => poll_loop(conn, pace, out, PollFlags::POLLRDBAND),
+            Strategy::PollFixed => poll_loop(conn, pace, out, PollFlags::POLLPRI),
             Strategy::Atmark => atmark(conn, pace, out),
             Strategy::FlowControl => flow_control(conn, pace, out),
+            Strategy::Naive => naive(conn, pace, out),
         }
     }
 }
@@ -283,6 +301,46 @@ fn select_loop(conn: &Socket, pace: &mut Pace<'_>, out: Out, fixed: bool) -> Res
 }
 // ANCHOR_END: select_loop
 
+// ANCHOR: poll_loop
+/// The select loop written with `poll`, as the textbook's poll version
+/// (tcprecv03p) is: `urgent_event` is the bit that says an urgent byte is
+/// there. The textbook asks for POLLRDBAND, "priority band data"; Linux
+/// reports urgent data as POLLPRI and never sets POLLRDBAND, so with that
+/// bit the loop never calls recv(MSG_OOB) and its normal reads step over
+/// each urgent byte. Asking for POLLPRI is the fix. Like the fixed select
+/// loop, it stops asking right after reading an urgent byte, until a
+/// normal read has moved past the mark.
+fn poll_loop(
+    conn: &Socket,
+    pace: &mut Pace<'_>,
+    out: Out,
+    urgent_event: PollFlags,
+) -> Result<(), Error> {
+    let mut just_read_oob = false;
+    loop {
+        let mut events = PollFlags::POLLRDNORM;
+        if !just_read_oob {
+            events |= urgent_event;
+        }
+        let ready = pace.wait_one(conn, events)?;
+        if ready.intersects(urgent_event) {
+            let byte =
+                recv_urgent(conn).map_err(|e| Error::runtime(format!("recv(MSG_OOB): {e}")))?;
+            print_urgent(out, byte)?;
+            just_read_oob = true;
+        }
+        // A hang-up or an error is read too: the read says which.
+        if ready.intersects(PollFlags::POLLRDNORM | PollFlags::POLLHUP | PollFlags::POLLERR) {
+            match read_normal(conn, out)? {
+                Read::Data => just_read_oob = false,
+                Read::Eof => return Ok(()),
+                Read::Nothing => {}
+            }
+        }
+    }
+}
+// ANCHOR_END: poll_loop
+
 // ANCHOR: atmark
 /// SO_OOBINLINE (set on the listener, inherited by `accept`): urgent bytes
 /// stay in the stream, reads stop at the mark, and `sockatmark` says when
@@ -415,3 +473,31 @@ fn flow_control(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Erro
     Ok(())
 }
 // ANCHOR_END: flow_control
+
+// ANCHOR: naive
+/// The receiver of seed 000, in this project's words: one normal read as
+/// soon as there is data, then `recv(MSG_OOB)` once, at once, whatever has
+/// arrived by then, then normal reads to the end. It never asks where the
+/// mark is, so what it prints depends on how far the sender had got at each
+/// call; against a live sender the transcript varies from run to run.
+fn naive(conn: &Socket, pace: &mut Pace<'_>, out: Out) -> Result<(), Error> {
+    loop {
+        pace.wait_one(conn, PollFlags::POLLIN)?;
+        match read_normal(conn, out)? {
+            Read::Data => break,
+            Read::Eof => return Ok(()),
+            Read::Nothing => {}
+        }
+    }
+    match recv_urgent(conn) {
+        Ok(byte) => print_urgent(out, byte)?,
+        Err(e) => out.line(format_args!("recv(MSG_OOB) failed: {e}"))?,
+    }
+    loop {
+        pace.wait_one(conn, PollFlags::POLLIN)?;
+        if read_normal(conn, out)? == Read::Eof {
+            return Ok(());
+        }
+    }
+}
+// ANCHOR_END: naive

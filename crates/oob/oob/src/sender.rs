@@ -1,9 +1,11 @@
 //! The senders of the chapter, as named scenarios.
 //!
-//! Each scenario is a list of writes in bursts. The textbook's programs
-//! slept a second between bursts so that each arrived as its own segment;
-//! `--paced` keeps that pause, the default sends at once, and the self-demo
-//! sends one burst each time its receiver has nothing left to read.
+//! Each scenario is a list of writes in bursts. The self-demo sends one
+//! burst each time its receiver has nothing left to read; the standalone
+//! sender sends them all at once. A paced sender (`--paced`) makes every
+//! write a burst of its own: standalone it sleeps a second between writes,
+//! as the textbook's programs did so that each write arrived as its own
+//! segment, and in the self-demo the receiver reads between writes.
 
 use std::os::fd::AsFd;
 use std::time::Duration;
@@ -124,18 +126,25 @@ impl Scenario {
 pub struct Sender {
     sock: Option<Socket>,
     scenario: Scenario,
+    /// Every write a burst of its own (`--paced`).
+    paced: bool,
     out: Out,
     next_burst: usize,
+    /// The next write of the current burst.
+    next_write: usize,
     bytes_sent: u64,
 }
 
 impl Sender {
-    pub fn new(sock: Socket, scenario: Scenario, out: Out) -> Sender {
+    /// A sender of `scenario`'s bursts; with `paced`, of one write at a time.
+    pub fn new(sock: Socket, scenario: Scenario, paced: bool, out: Out) -> Sender {
         Sender {
             sock: Some(sock),
             scenario,
+            paced,
             out,
             next_burst: 0,
+            next_write: 0,
             bytes_sent: 0,
         }
     }
@@ -150,14 +159,21 @@ impl Sender {
     }
 
     // ANCHOR: send_burst
-    /// Sends the next burst; after the last one, closes the connection.
-    /// Returns false once there is nothing left to send.
+    /// Sends the next burst, or when paced the next write alone; after the
+    /// last write, closes the connection. Returns false once there is
+    /// nothing left to send.
     pub fn send_burst(&mut self) -> Result<bool, Error> {
         let Some(sock) = &self.sock else {
             return Ok(false);
         };
         let bursts = self.scenario.bursts();
-        for write in bursts[self.next_burst] {
+        let burst = bursts[self.next_burst];
+        let writes = if self.paced {
+            &burst[self.next_write..=self.next_write]
+        } else {
+            &burst[self.next_write..]
+        };
+        for write in writes {
             match *write {
                 Normal(data) => {
                     send_all(sock, data)?;
@@ -186,7 +202,10 @@ impl Sender {
             }
             self.bytes_sent += write_len(write) as u64;
         }
-        self.next_burst += 1;
+        self.next_write += writes.len();
+        if self.next_write == burst.len() {
+            (self.next_burst, self.next_write) = (self.next_burst + 1, 0);
+        }
         if self.next_burst == bursts.len() {
             self.sock = None; // close(fd)
             self.out.line("closed the connection")?;
@@ -195,7 +214,8 @@ impl Sender {
     }
     // ANCHOR_END: send_burst
 
-    /// The standalone sender: every burst, with `pause` between bursts.
+    /// The standalone sender: every burst, with `pause` between bursts
+    /// (between writes, when paced).
     pub fn send_all_bursts(mut self, pause: Option<Duration>) -> Result<(), Error> {
         while self.send_burst()? {
             if let (Some(p), true) = (pause, self.sock.is_some()) {

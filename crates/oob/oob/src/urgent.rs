@@ -5,6 +5,7 @@
 //! | `send(fd, buf, n, MSG_OOB)`         | [`send_urgent`]            |
 //! | `recv(fd, &c, 1, MSG_OOB)`          | [`recv_urgent`]            |
 //! | `sockatmark(fd)`                    | [`sockatmark`]             |
+//! | `ioctl(fd, SIOCATMARK, &flag)`      | [`siocatmark`]             |
 //! | `setsockopt(SO_OOBINLINE)`          | [`set_oob_inline`]         |
 //! | `fcntl(fd, F_SETOWN, getpid())`     | [`set_owner`]              |
 //! | `poll(POLLPRI)`, select's exceptfds | [`wait_urgent`]            |
@@ -128,6 +129,12 @@ pub fn send_normal(sock: &impl AsFd, data: &[u8]) -> io::Result<usize> {
 /// after the urgent byte was read with MSG_OOB, until a normal read moves on.
 pub fn sockatmark(sock: &impl AsFd) -> io::Result<bool> {
     sockref::ffi::sockatmark(sock.as_fd())
+}
+
+/// `ioctl(fd, SIOCATMARK, &flag)`: the same question as [`sockatmark`],
+/// asked the way the IBM sockets guide does.
+pub fn siocatmark(sock: &impl AsFd) -> io::Result<bool> {
+    sockref::ffi::siocatmark(sock.as_fd())
 }
 
 /// `setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, on)`: keep urgent bytes in the

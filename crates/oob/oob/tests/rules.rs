@@ -5,7 +5,8 @@
 //! says how. Tests synchronise on kernel state (TCP_INFO, poll), never on
 //! sleeps, and every wait is bounded.
 
-use std::os::fd::AsFd;
+use std::io::{IoSlice, IoSliceMut};
+use std::os::fd::{AsFd, AsRawFd};
 use std::time::Duration;
 
 use nix::poll::PollFlags;
@@ -13,7 +14,7 @@ use nix::sys::socket::MsgFlags;
 use oob::sigurg::ThreadSigurg;
 use oob::{
     UrgentError, oob_inline, owner, poll_now, recv_normal, recv_urgent, send_normal, send_urgent,
-    set_oob_inline, set_owner_thread, sockatmark, unread_bytes, wait_urgent,
+    set_oob_inline, set_owner_thread, siocatmark, sockatmark, unread_bytes, wait_urgent,
 };
 use socket2::Socket;
 use sockref::peer::{Family, connected_pair};
@@ -80,6 +81,50 @@ fn urgent(rx: &Socket) -> Result<char, UrgentError> {
 
 fn is_none_pending(r: Result<char, UrgentError>) -> bool {
     matches!(r, Err(UrgentError::NonePending))
+}
+
+/// `sendto(fd, data, len, MSG_OOB, NULL, 0)`. nix and socket2 pass flags to
+/// sendto only with an address, and a connected AF_UNIX stream socket
+/// refuses any address (EISCONN), so this call goes through libc.
+fn sendto_urgent(tx: &Socket, data: &[u8]) -> std::io::Result<usize> {
+    // SAFETY: `data` is readable for `len` bytes; a null address of length
+    // 0 names no address, as in C.
+    let n = unsafe {
+        libc::sendto(
+            tx.as_raw_fd(),
+            data.as_ptr().cast(),
+            data.len(),
+            libc::MSG_OOB,
+            std::ptr::null(),
+            0,
+        )
+    };
+    usize::try_from(n).map_err(|_| std::io::Error::last_os_error())
+}
+
+/// `recvfrom(fd, &c, 1, MSG_OOB, &from, &fromlen)`: the byte, and the
+/// address length the kernel wrote back. nix's recvfrom takes no flags, and
+/// socket2's fills an uninitialised buffer, so this call goes through libc.
+fn recvfrom_urgent(rx: &Socket) -> std::io::Result<(char, libc::socklen_t)> {
+    let mut byte = 0u8;
+    let mut from = std::mem::MaybeUninit::<libc::sockaddr_storage>::zeroed();
+    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: `byte` is one writable byte, `from` is writable for `len`
+    // bytes, and the kernel writes no more than that.
+    let n = unsafe {
+        libc::recvfrom(
+            rx.as_raw_fd(),
+            (&raw mut byte).cast(),
+            1,
+            libc::MSG_OOB,
+            from.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    match n {
+        1 => Ok((char::from(byte), len)),
+        _ => Err(std::io::Error::last_os_error()),
+    }
 }
 
 // ---------------------------------------------------------------- reading
@@ -205,6 +250,89 @@ fn urgent_data_then_close_gives_the_data_the_byte_and_eof() {
 }
 // ANCHOR_END: urgent_data_then_close_gives_the_data_the_byte_and_eof
 
+// ---------------------------------------- MSG_OOB through the other calls
+
+// ANCHOR: msg_oob_through_sendto_makes_the_last_byte_urgent
+#[test]
+fn msg_oob_through_sendto_makes_the_last_byte_urgent() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        send_normal(&tx, b"123").unwrap();
+        assert_eq!(sendto_urgent(&tx, b"abc").unwrap(), 3, "{family:?}");
+        send_normal(&tx, b"123").unwrap();
+        oob::pace::wait_for_arrival(rx.as_fd(), 9, LIMIT).unwrap();
+        assert_eq!(read(&rx).unwrap(), "123ab", "{family:?}");
+        assert_eq!(urgent(&rx).unwrap(), 'c', "{family:?}");
+        assert_eq!(read(&rx).unwrap(), "123", "{family:?}");
+    }
+}
+// ANCHOR_END: msg_oob_through_sendto_makes_the_last_byte_urgent
+
+// ANCHOR: msg_oob_through_sendmsg_makes_the_last_byte_urgent
+#[test]
+fn msg_oob_through_sendmsg_makes_the_last_byte_urgent() {
+    use nix::sys::socket::sendmsg;
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        send_normal(&tx, b"123").unwrap();
+        // Two buffers gathered into one send: the last byte of the last one
+        // is the urgent byte.
+        let iov = [IoSlice::new(b"a"), IoSlice::new(b"bc")];
+        let n = sendmsg::<()>(tx.as_raw_fd(), &iov, &[], MsgFlags::MSG_OOB, None);
+        assert_eq!(n, Ok(3), "{family:?}");
+        send_normal(&tx, b"123").unwrap();
+        oob::pace::wait_for_arrival(rx.as_fd(), 9, LIMIT).unwrap();
+        assert_eq!(read(&rx).unwrap(), "123ab", "{family:?}");
+        assert_eq!(urgent(&rx).unwrap(), 'c', "{family:?}");
+        assert_eq!(read(&rx).unwrap(), "123", "{family:?}");
+    }
+}
+// ANCHOR_END: msg_oob_through_sendmsg_makes_the_last_byte_urgent
+
+// ANCHOR: recvfrom_with_msg_oob_reads_the_urgent_byte_and_no_address
+#[test]
+fn recvfrom_with_msg_oob_reads_the_urgent_byte_and_no_address() {
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        // A connected stream socket names no sender: the length comes back 0.
+        assert_eq!(recvfrom_urgent(&rx).unwrap(), ('c', 0), "{family:?}");
+        let again = recvfrom_urgent(&rx).unwrap_err();
+        assert_eq!(again.raw_os_error(), Some(libc::EINVAL), "{family:?}");
+        assert_eq!(read(&rx).unwrap(), "123ab", "{family:?}");
+        assert_eq!(read(&rx).unwrap(), "123", "{family:?}");
+    }
+}
+// ANCHOR_END: recvfrom_with_msg_oob_reads_the_urgent_byte_and_no_address
+
+// ANCHOR: recvmsg_with_msg_oob_reads_the_urgent_byte_and_sets_msg_oob_in_msg_flags
+#[test]
+fn recvmsg_with_msg_oob_reads_the_urgent_byte_and_sets_msg_oob_in_msg_flags() {
+    use nix::sys::socket::recvmsg;
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        // (bytes, what they were, msg_flags) of one recvmsg.
+        let receive = |flags: MsgFlags| {
+            let mut buf = [0u8; 16];
+            let mut iov = [IoSliceMut::new(&mut buf)];
+            let msg = recvmsg::<()>(rx.as_raw_fd(), &mut iov, None, flags).unwrap();
+            let (n, got) = (msg.bytes, msg.flags);
+            (String::from_utf8_lossy(&buf[..n]).into_owned(), got)
+        };
+        let (normal, flags) = receive(MsgFlags::MSG_DONTWAIT);
+        assert_eq!(normal, "123ab", "{family:?}");
+        assert!(!flags.contains(MsgFlags::MSG_OOB), "{family:?}: {flags:?}");
+        let (byte, flags) = receive(MsgFlags::MSG_OOB);
+        assert_eq!(byte, "c", "{family:?}");
+        assert!(flags.contains(MsgFlags::MSG_OOB), "{family:?}: {flags:?}");
+        let (normal, flags) = receive(MsgFlags::MSG_DONTWAIT);
+        assert_eq!(normal, "123", "{family:?}");
+        assert!(!flags.contains(MsgFlags::MSG_OOB), "{family:?}: {flags:?}");
+    }
+}
+// ANCHOR_END: recvmsg_with_msg_oob_reads_the_urgent_byte_and_sets_msg_oob_in_msg_flags
+
 // ------------------------------------------------------------------ marks
 
 // ANCHOR: sockatmark_is_true_exactly_when_the_next_byte_is_the_urgent_one
@@ -247,6 +375,44 @@ fn the_mark_stays_valid_after_the_urgent_byte_was_read() {
     }
 }
 // ANCHOR_END: the_mark_stays_valid_after_the_urgent_byte_was_read
+
+// ANCHOR: siocatmark_agrees_with_sockatmark_at_and_away_from_the_mark
+#[test]
+fn siocatmark_agrees_with_sockatmark_at_and_away_from_the_mark() {
+    // Both questions at each step: (sockatmark, ioctl SIOCATMARK).
+    let ask = |rx: &Socket| (sockatmark(rx).unwrap(), siocatmark(rx).unwrap());
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        assert_eq!(ask(&rx), (false, false), "{family:?}: nothing sent");
+        classic(family, &tx, &rx);
+        assert_eq!(ask(&rx), (false, false), "{family:?}: '123ab' ahead");
+        assert_eq!(read(&rx).unwrap(), "123ab");
+        assert_eq!(ask(&rx), (true, true), "{family:?}: at the mark");
+        assert_eq!(urgent(&rx).unwrap(), 'c');
+        assert_eq!(ask(&rx), (true, true), "{family:?}: byte read, same place");
+        assert_eq!(read(&rx).unwrap(), "123");
+        assert_eq!(ask(&rx), (false, false), "{family:?}: past the mark");
+    }
+}
+// ANCHOR_END: siocatmark_agrees_with_sockatmark_at_and_away_from_the_mark
+
+// ANCHOR: sockatmark_fails_with_enotty_on_a_pipe_a_file_and_a_udp_socket
+#[test]
+fn sockatmark_fails_with_enotty_on_a_pipe_a_file_and_a_udp_socket() {
+    let (pipe, _writer) = std::io::pipe().unwrap();
+    let file = std::fs::File::open("/dev/null").unwrap();
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let errno = |r: std::io::Result<bool>| r.unwrap_err().raw_os_error();
+    for (what, fd) in [
+        ("a pipe", pipe.as_fd()),
+        ("/dev/null", file.as_fd()),
+        ("a UDP socket", udp.as_fd()),
+    ] {
+        assert_eq!(errno(sockatmark(&fd)), Some(libc::ENOTTY), "{what}");
+        assert_eq!(errno(siocatmark(&fd)), Some(libc::ENOTTY), "{what}: ioctl");
+    }
+}
+// ANCHOR_END: sockatmark_fails_with_enotty_on_a_pipe_a_file_and_a_udp_socket
 
 // ANCHOR: a_later_urgent_byte_moves_the_mark_and_the_earlier_becomes_data
 #[test]
@@ -304,6 +470,38 @@ fn on_tcp_a_later_urgent_byte_turns_an_already_read_one_back_into_data() {
 }
 // ANCHOR_END: on_tcp_a_later_urgent_byte_turns_an_already_read_one_back_into_data
 
+// ANCHOR: af_unix_reads_stop_where_an_urgent_byte_was_read_unless_a_later_one_is_pending
+#[test]
+fn af_unix_reads_stop_where_an_urgent_byte_was_read_unless_a_later_one_is_pending() {
+    // Each urgent byte read out of band as soon as it is there: no urgent
+    // byte is pending at any read, and each read stops where one was.
+    let (tx, rx) = pair(Family::Unix);
+    send_all(Family::Unix, &tx, &rx, &[(b"AAA", false), (b"x", true)]);
+    assert_eq!(urgent(&rx).unwrap(), 'x');
+    send_all(Family::Unix, &tx, &rx, &[(b"BBB", false), (b"y", true)]);
+    assert_eq!(urgent(&rx).unwrap(), 'y');
+    send_all(Family::Unix, &tx, &rx, &[(b"CCC", false)]);
+    assert_eq!(read(&rx).unwrap(), "AAA");
+    assert_eq!(read(&rx).unwrap(), "BBB");
+    assert_eq!(read(&rx).unwrap(), "CCC");
+
+    // 'x' read, 'y' still pending: the read goes through where 'x' was,
+    // and stops only at the pending mark.
+    let (tx, rx) = pair(Family::Unix);
+    send_all(Family::Unix, &tx, &rx, &[(b"AAA", false), (b"x", true)]);
+    assert_eq!(urgent(&rx).unwrap(), 'x');
+    send_all(
+        Family::Unix,
+        &tx,
+        &rx,
+        &[(b"BBB", false), (b"y", true), (b"CCC", false)],
+    );
+    assert_eq!(read(&rx).unwrap(), "AAABBB");
+    assert_eq!(urgent(&rx).unwrap(), 'y');
+    assert_eq!(read(&rx).unwrap(), "CCC");
+}
+// ANCHOR_END: af_unix_reads_stop_where_an_urgent_byte_was_read_unless_a_later_one_is_pending
+
 // ANCHOR: with_oobinline_every_urgent_byte_stays_in_the_stream
 #[test]
 fn with_oobinline_every_urgent_byte_stays_in_the_stream() {
@@ -322,11 +520,12 @@ fn with_oobinline_every_urgent_byte_stays_in_the_stream() {
                 (b"CCC", false),
             ],
         );
+        // Every byte read, and the offset of each place sockatmark said yes.
         let mut all = String::new();
-        let mut marks = 0;
+        let mut marks = Vec::new();
         loop {
             if sockatmark(&rx).unwrap() {
-                marks += 1;
+                marks.push(all.len());
             }
             match read(&rx) {
                 Ok(s) if s.is_empty() => break,
@@ -335,7 +534,8 @@ fn with_oobinline_every_urgent_byte_stays_in_the_stream() {
             }
         }
         assert_eq!(all, "AAAxBBByCCC", "{family:?}: no urgent byte lost");
-        assert!(marks >= 1, "{family:?}: the reads stopped at the mark");
+        // One mark, just before 'y', the later urgent byte: 'x' is data.
+        assert_eq!(marks, [7], "{family:?}: {all}");
     }
 }
 // ANCHOR_END: with_oobinline_every_urgent_byte_stays_in_the_stream
@@ -476,6 +676,36 @@ fn pollpri_clears_as_soon_as_the_urgent_byte_is_read() {
     }
 }
 // ANCHOR_END: pollpri_clears_as_soon_as_the_urgent_byte_is_read
+
+// ANCHOR: urgent_data_raises_pollpri_and_never_pollrdband
+#[test]
+fn urgent_data_raises_pollpri_and_never_pollrdband() {
+    // Every read bit poll has, asked at once; the answer at each step.
+    let ask = |rx: &Socket| {
+        let all =
+            PollFlags::POLLIN | PollFlags::POLLRDNORM | PollFlags::POLLRDBAND | PollFlags::POLLPRI;
+        let ready = sockref::peer::poll_one(rx.as_fd(), all, Some(Duration::ZERO)).unwrap();
+        (
+            ready.contains(PollFlags::POLLPRI),
+            ready.contains(PollFlags::POLLRDBAND),
+        )
+    };
+    for family in ALL {
+        let (tx, rx) = pair(family);
+        send_all(family, &tx, &rx, &[(b"Q", true)]);
+        assert_eq!(ask(&rx), (true, false), "{family:?}: only 'Q' queued");
+        assert_eq!(urgent(&rx).unwrap(), 'Q');
+
+        let (tx, rx) = pair(family);
+        classic(family, &tx, &rx);
+        assert_eq!(ask(&rx), (true, false), "{family:?}: '123ab' ahead");
+        assert_eq!(read(&rx).unwrap(), "123ab");
+        assert_eq!(ask(&rx), (true, false), "{family:?}: at the mark");
+        assert_eq!(urgent(&rx).unwrap(), 'c');
+        assert_eq!(ask(&rx), (false, false), "{family:?}: byte read");
+    }
+}
+// ANCHOR_END: urgent_data_raises_pollpri_and_never_pollrdband
 
 // ANCHOR: af_unix_keeps_reporting_pollin_after_the_urgent_byte_was_read
 #[test]
