@@ -355,29 +355,31 @@ fn tests(g: &mut Grader<'_>, stage: &'static str) {
     }
     let ws = g.ws;
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<(Result<(), String>, f64)>>> =
-        jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let (done, finished) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
         for _ in 0..TEST_JOBS.min(jobs.len()) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    let Some((_, _, args)) = jobs.get(i) else {
-                        break;
-                    };
+            let done = done.clone();
+            let (jobs, next) = (&jobs, &next);
+            scope.spawn(move || {
+                while let Some((_, _, args)) =
+                    jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+                {
                     let t = Instant::now();
                     let result = run_cargo(ws, args, true);
-                    *results[i].lock().expect("no panic holds it") =
-                        Some((result, t.elapsed().as_secs_f64()));
+                    let _ = done.send((args.clone(), result, t.elapsed().as_secs_f64()));
                 }
             });
         }
     });
-    for ((section, name, _), result) in jobs.iter().zip(results) {
-        let (result, seconds) = result
-            .into_inner()
-            .expect("no panic holds it")
-            .expect("every job ran");
+    drop(done);
+    let mut results: Vec<_> = finished.into_iter().collect();
+    // Reported in the order of the jobs, whatever order they ended in.
+    for (section, name, args) in &jobs {
+        let at = results
+            .iter()
+            .position(|(a, _, _)| a == args)
+            .expect("every job ran once");
+        let (_, result, seconds) = results.swap_remove(at);
         g.record(stage, *section, name.to_string(), result, seconds);
     }
 }
