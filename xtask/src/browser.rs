@@ -108,6 +108,30 @@ document.querySelectorAll('main figure.figure').forEach(fig => {
 return out;
 "#;
 
+/// Everything one loaded page is checked for, in one round trip to the
+/// browser (`arguments[0]`: the commands of the recorded outputs it must
+/// show): whether it rendered, its code blocks, the commands missing from
+/// its text, the picker, the blocks wider than the column, the figures
+/// without alt text, and how many SVG figures it has.
+static PAGE_JS: LazyLock<String> = LazyLock::new(|| {
+    [
+        "const commands = arguments[0];\n",
+        "const text = document.body.innerText;\n",
+        "return {\n",
+        "  rendered: !!document.querySelector('main') && !document.body.innerHTML.includes('{{#include'),\n",
+        "  blocks: document.querySelectorAll('pre').length,\n",
+        "  missing: commands.filter(c => !text.includes(c)),\n",
+        "  picker: (() => {",
+        PICKER_JS,
+        "})(),\n  overflow: (() => {",
+        OVERFLOW_JS,
+        "})(),\n  alt: (() => {",
+        ALT_JS,
+        "})(),\n  svg: document.querySelectorAll('main figure.figure svg').length,\n};\n",
+    ]
+    .concat()
+});
+
 /// Images and inline SVG figures without alt text.
 const ALT_JS: &str = r#"
 const out = [];
@@ -418,11 +442,10 @@ impl Run<'_> {
         checks
     }
 
-    /// The loaded page's language picker names every language, marks
-    /// `lang` as the current one, and links each to a page that exists.
-    async fn picker(&self, client: &Client, page: &str, lang: &Language) -> Result<(), String> {
-        let wd = |e: fantoccini::error::CmdError| format!("webdriver: {e}");
-        let found = client.execute(PICKER_JS, vec![]).await.map_err(wd)?;
+    /// The page's language picker (`PICKER_JS`'s answer) names every
+    /// language, marks `lang` as the current one, and links each to a page
+    /// that exists.
+    fn picker(&self, found: &Value, page: &str, lang: &Language) -> Result<(), String> {
         let Some([shown, links]) = found
             .as_array()
             .and_then(|a| <&[Value; 2]>::try_from(a.as_slice()).ok())
@@ -489,34 +512,29 @@ impl Run<'_> {
         if !errors.is_empty() {
             return Err(format!("console errors:\n{}", errors.join("\n")));
         }
-        self.picker(client, page, lang).await?;
-        let dom = client.source().await.map_err(wd)?;
-        if !dom.contains("<main") || dom.contains("{{#include") {
+        let found = client
+            .execute(&PAGE_JS, vec![json!(recorded_commands(chapter))])
+            .await
+            .map_err(wd)?;
+        if found["rendered"] != json!(true) {
             return Err(
                 "the chapter did not render (no <main>, or an include left unexpanded)".into(),
             );
         }
         let fences = std::fs::read_to_string(chapter).map_or(0, |md| md.matches("```").count() / 2);
-        let blocks = dom.matches("<pre").count();
+        let blocks = found["blocks"].as_u64().unwrap_or(0) as usize;
         if blocks < fences {
             return Err(format!(
                 "{fences} code blocks in the chapter, {blocks} rendered"
             ));
         }
-        let text = client
-            .execute("return document.body.innerText", vec![])
-            .await
-            .map_err(wd)?;
-        let text = text.as_str().unwrap_or_default();
-        for command in recorded_commands(chapter) {
-            if !text.contains(&command) {
-                return Err(format!(
-                    "the recorded output of `{command}` is not on the page"
-                ));
-            }
+        if let Some(command) = strings(&found["missing"]).first() {
+            return Err(format!(
+                "the recorded output of `{command}` is not on the page"
+            ));
         }
-        let overflow = client.execute(OVERFLOW_JS, vec![]).await.map_err(wd)?;
-        let overflow = strings(&overflow);
+        self.picker(&found["picker"], page, lang)?;
+        let overflow = strings(&found["overflow"]);
         if !overflow.is_empty() {
             return Err(format!(
                 "{} block(s) cut off at {} px (wider than the text column):\n{}",
@@ -525,31 +543,22 @@ impl Run<'_> {
                 overflow.join("\n")
             ));
         }
+        let missing_alt = strings(&found["alt"]);
+        if !missing_alt.is_empty() {
+            return Err(missing_alt.join("\n"));
+        }
         self.screenshot(client, page, DESKTOP.0, "").await?;
-        self.figures(client).await?;
+        let has = found["svg"].as_u64().unwrap_or(0) > 0;
+        if has || self.out.is_some() {
+            self.figures(client, has).await?;
+        }
         self.screenshot(client, page, PHONE.0, "-phone").await
     }
 
-    /// Every figure has alt text; at a phone's width, no text of an inline
-    /// SVG figure is drawn smaller than [`SMALLEST_TEXT`] pixels.
-    async fn figures(&self, client: &Client) -> Result<(), String> {
+    /// At a phone's width, no text of an inline SVG figure is drawn
+    /// smaller than [`SMALLEST_TEXT`] pixels (where the page `has` one).
+    async fn figures(&self, client: &Client, has: bool) -> Result<(), String> {
         let wd = |e: fantoccini::error::CmdError| format!("webdriver: {e}");
-        // Alt text first, at the width already loaded.
-        let missing = strings(&client.execute(ALT_JS, vec![]).await.map_err(wd)?);
-        if !missing.is_empty() {
-            return Err(missing.join("\n"));
-        }
-        let has = client
-            .execute(
-                "return document.querySelectorAll('main figure.figure svg').length",
-                vec![],
-            )
-            .await
-            .map_err(wd)?;
-        let has = has.as_u64().unwrap_or(0) > 0;
-        if !has && self.out.is_none() {
-            return Ok(());
-        }
         // Loaded anew at the phone's width, as a phone loads it: a page
         // only resized keeps the sidebar the desktop width opened.
         client.set_window_size(PHONE.0, PHONE.1).await.map_err(wd)?;
