@@ -66,7 +66,8 @@ static void row(const char *parser, const char *verdict)
 }
 
 /* getaddrinfo with AI_NUMERICHOST parses the text or fails with EAI_NONAME;
- * it never sends a DNS query. It alone understands scope ids. */
+ * it never sends a DNS query. It understands scope ids by interface name
+ * (%lo) as well as by number, and reports the number. */
 static void numeric_getaddrinfo(const char *text)
 {
     struct addrinfo hints = { .ai_flags = AI_NUMERICHOST, .ai_socktype = SOCK_STREAM };

@@ -9,9 +9,10 @@
 //! 192.168.8.128 and an IPv6 example. With arguments it shows, for each, what
 //! every parser makes of it: glibc's `inet_pton`, the older `inet_aton`,
 //! `getaddrinfo` with `AI_NUMERICHOST` (no DNS query), and std. They do not
-//! all agree: `inet_aton` takes octal, hex and short forms, only
-//! `getaddrinfo` understands a scope id such as `%eth0`, and glibc prints
-//! some IPv6 addresses with a dotted tail where Rust prints hex.
+//! all agree: `inet_aton` takes octal, hex and short forms, a scope id
+//! such as `%lo` is understood by `getaddrinfo` by name or number and by
+//! std's `SocketAddrV6` only by number, and glibc prints some IPv6
+//! addresses with a dotted tail where Rust prints hex.
 //!
 //! Lines that begin with `std::` exist only here, not in the C twin.
 #![forbid(unsafe_code)]
@@ -129,7 +130,8 @@ fn compare_parsers(text: &str) -> Result<(), Error> {
 }
 
 /// getaddrinfo with AI_NUMERICHOST never sends a DNS query: it parses the
-/// text or fails with EAI_NONAME. It alone understands scope ids.
+/// text or fails with EAI_NONAME. It understands scope ids by interface
+/// name (`%lo`) as well as by number, and reports the number.
 fn numeric_getaddrinfo(text: &str) -> String {
     let hints = AddrInfoHints {
         flags: libc::AI_NUMERICHOST,

@@ -130,31 +130,52 @@ fn the_textbook_transcript() {
     assert!(lines.contains(&"addr = 2001:db8::8:800:200c:417a"), "{out}");
 }
 
+/// A scope id by number is taken by getaddrinfo and by std's
+/// `SocketAddrV6`; by interface name only by getaddrinfo, which turns the
+/// name into the interface's index. Neither `inet_pton` nor `Ipv6Addr`
+/// takes a scope id at all.
 #[test]
 fn scope_ids_only_through_getaddrinfo_and_numeric_socket_addresses() {
-    // Interface 1 is always the loopback interface, so `%1` means the same everywhere.
-    let out = stdout_of(BIN, &["fe80::1%1", "fe80::1%lo"]);
+    // The loopback interface's index, as the kernel numbers it (1 in
+    // every network namespace, read rather than assumed).
+    let lo: u32 = std::fs::read_to_string("/sys/class/net/lo/ifindex")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let by_number = format!("fe80::1%{lo}");
+    let out = stdout_of(BIN, &[&by_number, "fe80::1%lo"]);
     let blocks: Vec<&str> = out.split("\n\n").collect();
+    for block in &blocks {
+        assert!(
+            block.contains("inet_pton(AF_INET6)       rejected"),
+            "{out}"
+        );
+        assert!(
+            block.contains("std::net::Ipv6Addr        rejected"),
+            "{out}"
+        );
+        assert!(
+            block.contains(&format!("getaddrinfo(NUMERICHOST)  fe80::1%{lo}")),
+            "{out}"
+        );
+    }
     assert!(
-        blocks[0].contains("inet_pton(AF_INET6)       rejected"),
-        "{out}"
-    );
-    assert!(
-        blocks[0].contains("getaddrinfo(NUMERICHOST)  fe80::1%1"),
-        "{out}"
-    );
-    assert!(
-        blocks[0].contains("std::net::SocketAddrV6    fe80::1%1"),
-        "{out}"
-    );
-    assert!(
-        blocks[1].contains("getaddrinfo(NUMERICHOST)  fe80::1%1"),
+        blocks[0].contains(&format!("std::net::SocketAddrV6    fe80::1%{lo}")),
         "{out}"
     );
     assert!(
         blocks[1].contains("std::net::SocketAddrV6    rejected"),
-        "{out}"
+        "by name: {out}"
     );
+    // The parsers themselves, without the program.
+    assert!(
+        format!("[{by_number}]:0")
+            .parse::<std::net::SocketAddrV6>()
+            .is_ok()
+    );
+    assert!("[fe80::1%lo]:0".parse::<std::net::SocketAddrV6>().is_err());
+    assert_eq!(inet_pton6("fe80::1%lo"), None);
 }
 
 #[test]
