@@ -178,10 +178,47 @@ fn scope_ids_only_through_getaddrinfo_and_numeric_socket_addresses() {
     assert_eq!(inet_pton6("fe80::1%lo"), None);
 }
 
+// ANCHOR: addr01_test
+/// The notes' addr01 printed bytes through a `char` with `%x`. Run here on
+/// the bytes of 192.168.8.128 (c0 a8 08 80): the C twin really does it,
+/// the Rust program does the same conversion through `c_char`, and both
+/// print the sign-extended bytes where `char` is signed, as on x86-64.
+#[test]
+fn addr01_prints_a_char_with_x_and_sign_extends_bytes_of_0x80_and_more() {
+    let char_is_signed = std::ffi::c_char::MIN != 0;
+    let through_char = if char_is_signed {
+        "ffffffc0_ffffffa8_8_ffffff80"
+    } else {
+        "c0_a8_8_80"
+    };
+    let expected = format!(
+        "input '192.168.8.128': the bytes inet_pton(AF_INET) stores, one by one:\n  \
+         char with %x (addr01)    {through_char}\n  \
+         unsigned char with %x    c0_a8_8_80\n"
+    );
+    let c = sockref::testing::c_twin(
+        "crates/addr-convert/addr-convert/c/addr-convert.c",
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+    );
+    for program in [BIN, c.to_str().unwrap()] {
+        assert_eq!(
+            stdout_of(program, &["--bytes", "192.168.8.128"]),
+            expected,
+            "{program}"
+        );
+    }
+    if cfg!(target_arch = "x86_64") {
+        assert!(char_is_signed, "char is signed on x86-64");
+    }
+}
+// ANCHOR_END: addr01_test
+
 #[test]
 fn any_text_gets_a_verdict_and_options_are_usage_errors() {
     let out = stdout_of(BIN, &["--", "", "-1", "1.2.3.4 junk", "ünïcode", "::::"]);
     assert_eq!(out.matches("input '").count(), 5, "{out}");
     assert_usage_error(BIN, &["--frob"]);
     assert_usage_error(BIN, &["-x", "1.2.3.4"]);
+    assert_usage_error(BIN, &["--bytes"]);
+    assert_usage_error(BIN, &["--bytes=x", "1.2.3.4"]);
 }
