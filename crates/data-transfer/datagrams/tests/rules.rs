@@ -70,6 +70,18 @@ fn sendto_on_a_connected_udp_socket_goes_to_the_address_given() {
 }
 // ANCHOR_END: sendto_connected_udp
 
+/// connect on a datagram socket sends nothing: it only records the peer.
+/// The first datagram the peer receives is the one sent after it.
+#[test]
+fn connect_on_a_datagram_socket_sends_nothing() {
+    let lo = IpAddr::V6(Ipv6Addr::LOCALHOST);
+    let (a, a_addr) = udp(lo);
+    let (peer, peer_addr) = udp(lo);
+    a.connect(peer_addr).unwrap();
+    a.send(b"the first datagram").unwrap();
+    assert_eq!(next(&peer), ("the first datagram".into(), a_addr));
+}
+
 // ANCHOR: connected_udp_filters
 /// connect on a datagram socket also filters: datagrams from any address
 /// but the peer's are dropped, while the unconnected socket takes them all.
@@ -133,3 +145,43 @@ fn sendto_on_a_connected_tcp_socket_ignores_the_address() {
     assert_eq!(err.raw_os_error(), Some(libc::EISCONN), "AF_UNIX: {err}");
 }
 // ANCHOR_END: sendto_connected_stream
+
+/// IPV6_RECVERR is IP_RECVERR for IPv6: an unconnected socket that sets it
+/// hears of a closed port on ::1, from its error queue, as an ICMPv6
+/// error: origin SO_EE_ORIGIN_ICMP6, type 1 (destination unreachable),
+/// code 4 (port unreachable), errno ECONNREFUSED.
+#[test]
+fn ipv6_recverr_queues_the_icmpv6_error() {
+    use nix::sys::socket::{
+        ControlMessageOwned, MsgFlags, SockaddrIn6, recvmsg, setsockopt, sockopt::Ipv6RecvErr,
+    };
+    use std::os::fd::AsRawFd;
+    let lo = IpAddr::V6(Ipv6Addr::LOCALHOST);
+    let nobody = udp(lo).1; // bound a moment ago, closed again
+    let (sock, _) = udp(lo);
+    setsockopt(&sock, Ipv6RecvErr, &true).unwrap();
+    sock.send_to(b"anyone?", nobody).unwrap();
+    let mut buf = [0u8; 16];
+    let err = sock.recv(&mut buf).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::ECONNREFUSED), "{err}");
+    let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+    let mut control = nix::cmsg_space!(libc::sock_extended_err, libc::sockaddr_in6);
+    let flags = MsgFlags::MSG_ERRQUEUE | MsgFlags::MSG_DONTWAIT;
+    let msg =
+        recvmsg::<SockaddrIn6>(sock.as_raw_fd(), &mut iov, Some(&mut control), flags).unwrap();
+    assert_eq!(msg.bytes, 7);
+    assert_eq!(msg.address.map(|a| a.port()), Some(nobody.port()));
+    let errors: Vec<libc::sock_extended_err> = msg
+        .cmsgs()
+        .unwrap()
+        .filter_map(|c| match c {
+            ControlMessageOwned::Ipv6RecvErr(err, _) => Some(err),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(errors.len(), 1);
+    let e = errors[0];
+    assert_eq!(e.ee_origin, libc::SO_EE_ORIGIN_ICMP6);
+    assert_eq!((e.ee_type, e.ee_code), (1, 4));
+    assert_eq!(e.ee_errno, libc::ECONNREFUSED as u32);
+}

@@ -113,3 +113,14 @@ fn addr04_inet_ntoa_returns_one_buffer_for_every_call() {
     );
     assert_eq!(pairs[1], ["127.0.0.1", "192.168.8.128"], "{out}");
 }
+
+/// gethostbyname answers in one static struct: a second call overwrites
+/// the first answer under a caller that kept the pointer. (The `netdb`
+/// crate copies each answer out under a lock for this reason.)
+#[test]
+fn gethostbyname_overwrites_its_previous_answer() {
+    assert_eq!(
+        stdout_of(addr04().to_str().unwrap(), &["static"]),
+        "first answer: localhost\nsecond call: the same struct\nfirst answer now: 127.0.0.1\n"
+    );
+}

@@ -85,6 +85,20 @@ fn an_unknown_service_is_eai_service() {
     );
 }
 
+/// glibc reads a numeric service with strtoul and keeps the low 16 bits:
+/// no error for a number beyond a port (the programs refuse it first).
+#[test]
+fn glibc_keeps_the_low_16_bits_of_a_numeric_service() {
+    for (service, port) in [("65535", 65535), ("65536", 0), ("99999999999", 59391)] {
+        let r = lookup(Some("127.0.0.1"), Some(service), libc::AI_NUMERICHOST).unwrap();
+        assert!(
+            r.iter().all(|a| a.sockaddr.port() == port),
+            "{service}: {r:?}"
+        );
+        assert_eq!(99999999999u64 % 65536, 59391);
+    }
+}
+
 #[test]
 fn a_name_with_ai_numerichost_is_eai_noname_without_a_query() {
     assert_eq!(

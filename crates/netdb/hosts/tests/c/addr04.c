@@ -3,10 +3,10 @@
  * run by crates/netdb/hosts/tests/addr04.rs, which runs the name lookups
  * where /etc/nsswitch.conf says "hosts: files": no DNS query is sent.
  *
- * usage: addr04 unchecked NAME | checked NAME | inet_ntoa
+ * usage: addr04 unchecked NAME | checked NAME | inet_ntoa | static
  */
 #define _GNU_SOURCE
-#define USAGE "addr04 unchecked NAME | checked NAME | inet_ntoa"
+#define USAGE "addr04 unchecked NAME | checked NAME | inet_ntoa | static"
 #include "sockref.h"
 #include <sys/resource.h>
 
@@ -55,6 +55,22 @@ static void two_addresses(void)
 }
 /* ANCHOR_END: inet_ntoa */
 
+/* ANCHOR: static */
+/* gethostbyname answers in static storage too: the next call overwrites
+ * the previous answer, which a caller that keeps the pointer reads changed.
+ * (127.0.0.1 is numeric: glibc answers it without a lookup.) */
+static void static_answer(void)
+{
+    struct hostent *first = gethostbyname("localhost");
+    if (first == NULL)
+        return;
+    printf("first answer: %s\n", first->h_name);
+    struct hostent *second = gethostbyname("127.0.0.1");
+    printf("second call: %s struct\n", second == first ? "the same" : "another");
+    printf("first answer now: %s\n", first->h_name);
+}
+/* ANCHOR_END: static */
+
 int main(int argc, char *argv[])
 {
     struct rlimit none = { 0, 0 };
@@ -66,6 +82,8 @@ int main(int argc, char *argv[])
         return checked(argv[2]);
     else if (argc == 2 && strcmp(argv[1], "inet_ntoa") == 0)
         two_addresses();
+    else if (argc == 2 && strcmp(argv[1], "static") == 0)
+        static_answer();
     else
         usage_error("name one demonstration");
     return 0;
