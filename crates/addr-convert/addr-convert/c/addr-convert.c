@@ -4,8 +4,10 @@
  * 192.168.8.128, and an IPv6 example. With arguments: what inet_pton,
  * inet_aton and getaddrinfo(AI_NUMERICHOST) make of each one.
  * (The Rust program adds lines for std::net, which C does not have.)
+ * With --bytes: each IPv4 address's bytes printed as the notes' addr01
+ * prints bytes, through char with %x, and through unsigned char.
  *
- * usage: addr-convert [ADDRESS...]
+ * usage: addr-convert [ADDRESS...] | addr-convert --bytes ADDRESS...
  */
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>
@@ -15,7 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define USAGE "addr-convert [ADDRESS...]"
+#define USAGE "addr-convert [ADDRESS...] | addr-convert --bytes ADDRESS..."
 #include "sockref.h"
 
 /* ANCHOR: textbook */
@@ -66,7 +68,8 @@ static void row(const char *parser, const char *verdict)
 }
 
 /* getaddrinfo with AI_NUMERICHOST parses the text or fails with EAI_NONAME;
- * it never sends a DNS query. It alone understands scope ids. */
+ * it never sends a DNS query. It understands scope ids by interface name
+ * (%lo) as well as by number, and reports the number. */
 static void numeric_getaddrinfo(const char *text)
 {
     struct addrinfo hints = { .ai_flags = AI_NUMERICHOST, .ai_socktype = SOCK_STREAM };
@@ -107,24 +110,58 @@ static void compare_parsers(const char *text)
     /* end exercise */
 }
 
+/* ANCHOR: addr01 */
+/* The notes' addr01 prints each byte through a char with %x. The char is
+ * promoted to int for printf: where char is signed (x86-64), a byte of
+ * 0x80 or more is negative and its int sign-extended, ffffff80 for 80. */
+static void addr01_bytes(const char *text)
+{
+    struct in_addr addr;
+
+    if (inet_pton(AF_INET, text, &addr) != 1) {
+        printf("input '%s': inet_pton(AF_INET) rejects it\n", text);
+        return;
+    }
+    const char *p = (const char *)&addr;                 /* as addr01 did */
+    const unsigned char *u = (const unsigned char *)&addr;  /* the fix */
+    printf("input '%s': the bytes inet_pton(AF_INET) stores, one by one:\n", text);
+    printf("  char with %%x (addr01)    %x_%x_%x_%x\n", p[0], p[1], p[2], p[3]);
+    printf("  unsigned char with %%x    %x_%x_%x_%x\n", u[0], u[1], u[2], u[3]);
+}
+/* ANCHOR_END: addr01 */
+
 int main(int argc, char *argv[])
 {
     int options_done = 0;
-    int inputs = 0;
+    int inputs = 0, bytes = 0;
 
     handle_help(argc, argv);
     /* Every option is checked before anything is printed, as in Rust. */
-    for (int i = 1; i < argc; i++)
-        if (arg_kind(argv[i], &options_done) == ARG_OPTION)
+    for (int i = 1; i < argc; i++) {
+        if (arg_kind(argv[i], &options_done) != ARG_OPTION)
+            continue;
+        if (strcmp(argv[i], "--bytes") == 0)
+            bytes = 1;
+        else if (strncmp(argv[i], "--bytes=", 8) == 0)
+            usage_error("unexpected argument for option '--bytes': \"%s\"", argv[i] + 8);
+        else
             usage_error("invalid option '%s'", argv[i]);
+    }
     options_done = 0;
     for (int i = 1; i < argc; i++) {
         if (arg_kind(argv[i], &options_done) != ARG_VALUE)
             continue;
+        if (bytes) {
+            addr01_bytes(argv[i]);
+            inputs++;
+            continue;
+        }
         if (inputs++ > 0)
             putchar('\n');
         compare_parsers(argv[i]);
     }
+    if (bytes && inputs == 0)
+        usage_error("--bytes needs at least one ADDRESS");
     if (inputs == 0) {
         textbook_example();
         ipv6_example();

@@ -9,9 +9,16 @@
 //! 192.168.8.128 and an IPv6 example. With arguments it shows, for each, what
 //! every parser makes of it: glibc's `inet_pton`, the older `inet_aton`,
 //! `getaddrinfo` with `AI_NUMERICHOST` (no DNS query), and std. They do not
-//! all agree: `inet_aton` takes octal, hex and short forms, only
-//! `getaddrinfo` understands a scope id such as `%eth0`, and glibc prints
-//! some IPv6 addresses with a dotted tail where Rust prints hex.
+//! all agree: `inet_aton` takes octal, hex and short forms, a scope id
+//! such as `%lo` is understood by `getaddrinfo` by name or number and by
+//! std's `SocketAddrV6` only by number, and glibc prints some IPv6
+//! addresses with a dotted tail where Rust prints hex.
+//!
+//! With `--bytes`, it prints the bytes of each IPv4 address in network
+//! order one by one, as the notes' addr01 printed the bytes of an integer:
+//! through a `char` with `%x`, which sign-extends every byte of 0x80 or
+//! more where `char` is signed (x86-64: `ffffff80` for `80`), and through
+//! an `unsigned char`, the fix.
 //!
 //! Lines that begin with `std::` exist only here, not in the C twin.
 #![forbid(unsafe_code)]
@@ -24,12 +31,16 @@ use dns_lookup::{AddrInfoHints, getaddrinfo};
 use sockref::ffi::{inet_aton, inet_ntop4, inet_ntop6, inet_pton4, inet_pton6};
 use sockref::{Error, lexopt};
 
-const USAGE: &str = "addr-convert [ADDRESS...]";
+const USAGE: &str = "addr-convert [ADDRESS...] | addr-convert --bytes ADDRESS...";
 
 fn main() -> ExitCode {
     sockref::run(USAGE, || {
-        let inputs = parse_args()?;
-        if inputs.is_empty() {
+        let (bytes, inputs) = parse_args()?;
+        if bytes {
+            for text in &inputs {
+                addr01_bytes(text)?;
+            }
+        } else if inputs.is_empty() {
             textbook_example()?;
             ipv6_example()?;
         } else {
@@ -129,7 +140,8 @@ fn compare_parsers(text: &str) -> Result<(), Error> {
 }
 
 /// getaddrinfo with AI_NUMERICHOST never sends a DNS query: it parses the
-/// text or fails with EAI_NONAME. It alone understands scope ids.
+/// text or fails with EAI_NONAME. It understands scope ids by interface
+/// name (`%lo`) as well as by number, and reports the number.
 fn numeric_getaddrinfo(text: &str) -> String {
     let hints = AddrInfoHints {
         flags: libc::AI_NUMERICHOST,
@@ -156,6 +168,30 @@ fn numeric_getaddrinfo(text: &str) -> String {
 }
 // ANCHOR_END: compare
 
+// ANCHOR: addr01
+/// The notes' addr01 prints each byte of a value through a `char` with
+/// `%x`. printf's `%x` takes an unsigned int, so the `char` is first
+/// promoted to int: where `char` is signed, a byte of 0x80 or more is a
+/// negative number, and its int is sign-extended, `ffffff80` for `80`.
+/// `c_char` is `char` as the platform's C has it (i8 on x86-64, u8 on
+/// Arm), so the first line prints what the C twin's `char` prints.
+fn addr01_bytes(text: &str) -> Result<(), Error> {
+    let Some(net) = inet_pton4(text) else {
+        outln!("input '{text}': inet_pton(AF_INET) rejects it")?;
+        return Ok(());
+    };
+    let through_char: Vec<String> = net
+        .iter()
+        .map(|&b| format!("{:x}", b as std::ffi::c_char as std::ffi::c_int))
+        .collect();
+    let through_unsigned: Vec<String> = net.iter().map(|b| format!("{b:x}")).collect();
+    outln!("input '{text}': the bytes inet_pton(AF_INET) stores, one by one:")?;
+    outln!("  char with %x (addr01)    {}", through_char.join("_"))?;
+    outln!("  unsigned char with %x    {}", through_unsigned.join("_"))?;
+    Ok(())
+}
+// ANCHOR_END: addr01
+
 fn row(parser: &str, verdict: Option<String>) -> Result<(), Error> {
     outln!("  {parser:<26}{}", verdict.as_deref().unwrap_or("rejected"))?;
     Ok(())
@@ -180,14 +216,19 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn parse_args() -> Result<Vec<String>, Error> {
+/// `--bytes`, and the addresses.
+fn parse_args() -> Result<(bool, Vec<String>), Error> {
     let mut parser = lexopt::Parser::from_env();
-    let mut inputs = Vec::new();
+    let (mut bytes, mut inputs) = (false, Vec::new());
     while let Some(arg) = parser.next()? {
         match arg {
+            lexopt::Arg::Long("bytes") => bytes = true,
             lexopt::Arg::Value(v) => inputs.push(sockref::cli::utf8(v)?),
             other => return Err(sockref::cli::unexpected(other.into(), &mut parser)),
         }
     }
-    Ok(inputs)
+    if bytes && inputs.is_empty() {
+        return Err(Error::usage("--bytes needs at least one ADDRESS"));
+    }
+    Ok((bytes, inputs))
 }

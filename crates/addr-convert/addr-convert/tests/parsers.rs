@@ -130,32 +130,88 @@ fn the_textbook_transcript() {
     assert!(lines.contains(&"addr = 2001:db8::8:800:200c:417a"), "{out}");
 }
 
+/// A scope id by number is taken by getaddrinfo and by std's
+/// `SocketAddrV6`; by interface name only by getaddrinfo, which turns the
+/// name into the interface's index. Neither `inet_pton` nor `Ipv6Addr`
+/// takes a scope id at all.
 #[test]
 fn scope_ids_only_through_getaddrinfo_and_numeric_socket_addresses() {
-    // Interface 1 is always the loopback interface, so `%1` means the same everywhere.
-    let out = stdout_of(BIN, &["fe80::1%1", "fe80::1%lo"]);
+    // The loopback interface's index, as the kernel numbers it (1 in
+    // every network namespace, read rather than assumed).
+    let lo: u32 = std::fs::read_to_string("/sys/class/net/lo/ifindex")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let by_number = format!("fe80::1%{lo}");
+    let out = stdout_of(BIN, &[&by_number, "fe80::1%lo"]);
     let blocks: Vec<&str> = out.split("\n\n").collect();
+    for block in &blocks {
+        assert!(
+            block.contains("inet_pton(AF_INET6)       rejected"),
+            "{out}"
+        );
+        assert!(
+            block.contains("std::net::Ipv6Addr        rejected"),
+            "{out}"
+        );
+        assert!(
+            block.contains(&format!("getaddrinfo(NUMERICHOST)  fe80::1%{lo}")),
+            "{out}"
+        );
+    }
     assert!(
-        blocks[0].contains("inet_pton(AF_INET6)       rejected"),
-        "{out}"
-    );
-    assert!(
-        blocks[0].contains("getaddrinfo(NUMERICHOST)  fe80::1%1"),
-        "{out}"
-    );
-    assert!(
-        blocks[0].contains("std::net::SocketAddrV6    fe80::1%1"),
-        "{out}"
-    );
-    assert!(
-        blocks[1].contains("getaddrinfo(NUMERICHOST)  fe80::1%1"),
+        blocks[0].contains(&format!("std::net::SocketAddrV6    fe80::1%{lo}")),
         "{out}"
     );
     assert!(
         blocks[1].contains("std::net::SocketAddrV6    rejected"),
-        "{out}"
+        "by name: {out}"
     );
+    // The parsers themselves, without the program.
+    assert!(
+        format!("[{by_number}]:0")
+            .parse::<std::net::SocketAddrV6>()
+            .is_ok()
+    );
+    assert!("[fe80::1%lo]:0".parse::<std::net::SocketAddrV6>().is_err());
+    assert_eq!(inet_pton6("fe80::1%lo"), None);
 }
+
+// ANCHOR: addr01_test
+/// The notes' addr01 printed bytes through a `char` with `%x`. Run here on
+/// the bytes of 192.168.8.128 (c0 a8 08 80): the C twin really does it,
+/// the Rust program does the same conversion through `c_char`, and both
+/// print the sign-extended bytes where `char` is signed, as on x86-64.
+#[test]
+fn addr01_prints_a_char_with_x_and_sign_extends_bytes_of_0x80_and_more() {
+    let char_is_signed = std::ffi::c_char::MIN != 0;
+    let through_char = if char_is_signed {
+        "ffffffc0_ffffffa8_8_ffffff80"
+    } else {
+        "c0_a8_8_80"
+    };
+    let expected = format!(
+        "input '192.168.8.128': the bytes inet_pton(AF_INET) stores, one by one:\n  \
+         char with %x (addr01)    {through_char}\n  \
+         unsigned char with %x    c0_a8_8_80\n"
+    );
+    let c = sockref::testing::c_twin(
+        "crates/addr-convert/addr-convert/c/addr-convert.c",
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+    );
+    for program in [BIN, c.to_str().unwrap()] {
+        assert_eq!(
+            stdout_of(program, &["--bytes", "192.168.8.128"]),
+            expected,
+            "{program}"
+        );
+    }
+    if cfg!(target_arch = "x86_64") {
+        assert!(char_is_signed, "char is signed on x86-64");
+    }
+}
+// ANCHOR_END: addr01_test
 
 #[test]
 fn any_text_gets_a_verdict_and_options_are_usage_errors() {
@@ -163,4 +219,6 @@ fn any_text_gets_a_verdict_and_options_are_usage_errors() {
     assert_eq!(out.matches("input '").count(), 5, "{out}");
     assert_usage_error(BIN, &["--frob"]);
     assert_usage_error(BIN, &["-x", "1.2.3.4"]);
+    assert_usage_error(BIN, &["--bytes"]);
+    assert_usage_error(BIN, &["--bytes=x", "1.2.3.4"]);
 }

@@ -1,10 +1,13 @@
 /* datagrams.c: the C twin of crates/data-transfer/datagrams/src/main.rs:
- * sendto and recvfrom, and connect on a datagram socket. */
+ * sendto and recvfrom, connect on a datagram socket, and IP_RECVERR. */
 #define _DEFAULT_SOURCE
 #define USAGE "datagrams"
 #include "sockref.h"
 #include <fcntl.h>
+#include <linux/errqueue.h>
+#include <poll.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static struct sockaddr_storage any;
@@ -22,6 +25,84 @@ static int bind_loopback(struct sockaddr_storage *addr)
     getsockname(fd, (struct sockaddr *)addr, &len);
     return fd;
 }
+
+/* A port on 127.0.0.1 where nobody listens: bound a moment ago, then closed. */
+static void nobody_listens(struct sockaddr_storage *nobody)
+{
+    close(bind_loopback(nobody));
+}
+
+static const char *origin_name(unsigned origin)
+{
+    static char number[8];
+    switch (origin) {
+    case SO_EE_ORIGIN_NONE: return "SO_EE_ORIGIN_NONE";
+    case SO_EE_ORIGIN_LOCAL: return "SO_EE_ORIGIN_LOCAL";
+    case SO_EE_ORIGIN_ICMP: return "SO_EE_ORIGIN_ICMP";
+    case SO_EE_ORIGIN_ICMP6: return "SO_EE_ORIGIN_ICMP6";
+    }
+    snprintf(number, sizeof number, "%u", origin);
+    return number;
+}
+
+/* ANCHOR: recverr */
+static void unconnected_with_ip_recverr(void)
+{
+    struct sockaddr_storage nobody, scratch, to;
+    char buf[100], control[CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in))];
+    int on = 1;
+    ssize_t n;
+
+    nobody_listens(&nobody);
+    int sock = bind_loopback(&scratch);
+    if (setsockopt(sock, IPPROTO_IP, IP_RECVERR, &on, sizeof on) < 0)
+        call_failed("setsockopt(IP_RECVERR)");
+    if (sendto(sock, "anyone?", 7, 0, (struct sockaddr *)&nobody, sizeof(struct sockaddr_in)) < 0)
+        call_failed("sendto %s", endpoint_text(&nobody));
+    /* The ICMP error is queued on the socket, and poll says so: POLLERR. */
+    struct pollfd pfd = { .fd = sock, .events = 0 };
+    if (poll(&pfd, 1, DEMO_TIMEOUT_MS) < 0)
+        call_failed("poll");
+    if (!(pfd.revents & POLLERR)) {
+        fprintf(stderr, "error: poll: no error came back within the timeout\n");
+        exit(1);
+    }
+    if ((n = recvfrom(sock, buf, sizeof buf, MSG_DONTWAIT, NULL, NULL)) < 0)
+        printf("unconnected with IP_RECVERR: sendto a closed port succeeded; recvfrom: %s (os error %d)\n",
+               strerror(errno), errno);
+    else
+        printf("unconnected with IP_RECVERR: recvfrom got %zd bytes\n", n);
+
+    /* The error queue holds the datagram that failed, where it was sent,
+     * and why, in a control message: struct sock_extended_err. */
+    struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+    struct msghdr msg = {
+        .msg_name = &to, .msg_namelen = sizeof to,
+        .msg_iov = &iov, .msg_iovlen = 1,
+        .msg_control = control, .msg_controllen = sizeof control,
+    };
+    if ((n = recvmsg(sock, &msg, MSG_ERRQUEUE | MSG_DONTWAIT)) < 0)
+        call_failed("recvmsg(MSG_ERRQUEUE)");
+    printf("  recvmsg(MSG_ERRQUEUE): %zd bytes '%.*s', the datagram sent to %s\n",
+           n, (int)n, buf, msg.msg_namelen > 0 ? endpoint_text(&to) : "no address");
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_RECVERR)
+            continue;
+        struct sock_extended_err err;
+        struct sockaddr_in offender;
+        char from[INET_ADDRSTRLEN] = "unknown";
+        memcpy(&err, CMSG_DATA(c), sizeof err);
+        memcpy(&offender, SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c)), sizeof offender);
+        if (offender.sin_family == AF_INET)
+            inet_ntop(AF_INET, &offender.sin_addr, from, sizeof from);
+        printf("  sock_extended_err: ee_origin %s, ee_type %u, ee_code %u%s, from %s\n",
+               origin_name(err.ee_origin), err.ee_type, err.ee_code,
+               err.ee_type == 3 && err.ee_code == 3 ? " (port unreachable)" : "", from);
+        printf("  ee_errno: %s (os error %u)\n", strerror((int)err.ee_errno), err.ee_errno);
+    }
+    close(sock);
+}
+/* ANCHOR_END: recverr */
 
 int main(int argc, char *argv[])
 {
@@ -55,8 +136,7 @@ int main(int argc, char *argv[])
     close(client);
     /* end exercise */
 
-    int gone = bind_loopback(&nobody);
-    close(gone);        /* a port where nobody listens */
+    nobody_listens(&nobody);
     int unconnected = bind_loopback(&scratch);
     if (sendto(unconnected, "anyone?", 7, 0, (struct sockaddr *)&nobody, sizeof(struct sockaddr_in)) < 0)
         call_failed("sendto %s", endpoint_text(&nobody));
@@ -77,5 +157,7 @@ int main(int argc, char *argv[])
         printf("connected: recv got %zd bytes\n", n);
     close(unconnected);
     close(connected);
+
+    unconnected_with_ip_recverr();
     return 0;
 }

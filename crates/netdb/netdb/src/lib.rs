@@ -351,8 +351,6 @@ pub fn missing_database(database: &str, root: &Path) -> Option<String> {
     (!path.exists()).then(|| format!("{file} is missing: the {database} database is empty (Debian package {package} provides it)"))
 }
 
-/// An address as glibc's `inet_ntop` prints it (Rust prints IPv4-compatible
-/// IPv6 addresses differently; see the address-formats chapter).
 /// Whether /etc/hosts lists `name` (case-insensitively) or, if it is a
 /// numeric address, that address. With `hosts: files dns` in
 /// /etc/nsswitch.conf, a lookup that /etc/hosts answers asks no DNS server.
@@ -389,6 +387,28 @@ pub fn dns_note(what: &str, reverse: bool, avoid: &str) -> Option<String> {
     })
 }
 
+/// The addresses /etc/hosts gives `name` (case-insensitively), each once,
+/// in the file's order. What `getaddrinfo` answers for a name depends on
+/// it: `localhost` has an IPv6 address only where the file has a line
+/// such as `::1 localhost`, which some machines have and others lack.
+pub fn etc_hosts_addresses(name: &str) -> Vec<IpAddr> {
+    let table = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    let mut found: Vec<IpAddr> = Vec::new();
+    for line in table.lines() {
+        let line = line.split('#').next().unwrap_or_default();
+        let mut fields = line.split_whitespace();
+        let Some(Ok(addr)) = fields.next().map(str::parse::<IpAddr>) else {
+            continue;
+        };
+        if fields.any(|n| n.eq_ignore_ascii_case(name)) && !found.contains(&addr) {
+            found.push(addr);
+        }
+    }
+    found
+}
+
+/// An address as glibc's `inet_ntop` prints it (Rust prints IPv4-compatible
+/// IPv6 addresses differently; see the address-formats chapter).
 pub fn ntop(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(a) => sockref::ffi::inet_ntop4(&a.octets()),

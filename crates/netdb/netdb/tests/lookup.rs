@@ -2,6 +2,7 @@
 //! their own tests). Only `localhost`, numeric addresses and reverse lookups of
 //! 127.0.0.1: nothing here sends a DNS query.
 
+use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use dns_lookup::{AddrInfo, AddrInfoHints, getaddrinfo, getnameinfo};
@@ -16,26 +17,53 @@ fn lookup(host: Option<&str>, service: Option<&str>, flags: i32) -> Result<Vec<A
         .map(|it| it.collect::<Result<Vec<_>, _>>().unwrap())
 }
 
+/// The addresses /etc/hosts gives `localhost` on this machine: 127.0.0.1,
+/// and ::1 too where the file has a `::1 localhost` line (many do, these
+/// machines do not). The answers below are per address.
+fn localhost() -> BTreeSet<IpAddr> {
+    let addrs: BTreeSet<IpAddr> = netdb::etc_hosts_addresses("localhost")
+        .into_iter()
+        .collect();
+    assert!(!addrs.is_empty(), "/etc/hosts has no line for localhost");
+    addrs
+}
+
+fn addresses(r: &[AddrInfo]) -> BTreeSet<IpAddr> {
+    r.iter().map(|a| a.sockaddr.ip()).collect()
+}
+
 #[test]
 fn localhost_http_is_one_stream_result_with_the_canonical_name() {
     let r = lookup(Some("localhost"), Some("http"), libc::AI_CANONNAME).unwrap();
-    assert_eq!(r.len(), 1, "http is tcp-only in /etc/services: {r:?}");
-    assert_eq!(r[0].socktype, libc::SOCK_STREAM);
+    assert_eq!(addresses(&r), localhost(), "{r:?}");
     assert_eq!(
-        r[0].sockaddr,
-        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 80)
+        r.len(),
+        localhost().len(),
+        "http is tcp-only: one per address"
+    );
+    assert!(
+        r.iter()
+            .all(|a| a.socktype == libc::SOCK_STREAM && a.sockaddr.port() == 80)
     );
     assert_eq!(r[0].canonname.as_deref(), Some("localhost"));
+    assert!(r[1..].iter().all(|a| a.canonname.is_none()), "{r:?}");
 }
 
 #[test]
 fn localhost_nfs_is_stream_and_dgram_with_the_canonical_name_on_the_first_only() {
     let r = lookup(Some("localhost"), Some("nfs"), libc::AI_CANONNAME).unwrap();
-    let types: Vec<i32> = r.iter().map(|a| a.socktype).collect();
-    assert_eq!(types, [libc::SOCK_STREAM, libc::SOCK_DGRAM]);
+    // nfs is listed for tcp and udp: two results for each address of
+    // localhost, a stream and a datagram one, side by side.
+    assert_eq!(addresses(&r), localhost(), "{r:?}");
+    assert_eq!(r.len() % 2, 0, "{r:?}");
+    for pair in r.chunks(2) {
+        let types: Vec<i32> = pair.iter().map(|a| a.socktype).collect();
+        assert_eq!(types, [libc::SOCK_STREAM, libc::SOCK_DGRAM], "{r:?}");
+        assert_eq!(pair[0].sockaddr, pair[1].sockaddr);
+    }
     assert!(r.iter().all(|a| a.sockaddr.port() == 2049));
     assert_eq!(r[0].canonname.as_deref(), Some("localhost"));
-    assert_eq!(r[1].canonname, None);
+    assert!(r[1..].iter().all(|a| a.canonname.is_none()), "{r:?}");
 }
 
 #[test]
@@ -55,6 +83,20 @@ fn an_unknown_service_is_eai_service() {
         sockref::ffi::gai_strerror(libc::EAI_SERVICE),
         "Servname not supported for ai_socktype"
     );
+}
+
+/// glibc reads a numeric service with strtoul and keeps the low 16 bits:
+/// no error for a number beyond a port (the programs refuse it first).
+#[test]
+fn glibc_keeps_the_low_16_bits_of_a_numeric_service() {
+    for (service, port) in [("65535", 65535), ("65536", 0), ("99999999999", 59391)] {
+        let r = lookup(Some("127.0.0.1"), Some(service), libc::AI_NUMERICHOST).unwrap();
+        assert!(
+            r.iter().all(|a| a.sockaddr.port() == port),
+            "{service}: {r:?}"
+        );
+        assert_eq!(99999999999u64 % 65536, 59391);
+    }
 }
 
 #[test]
@@ -98,10 +140,9 @@ fn std_to_socket_addrs_takes_no_service_names() {
         "a service name is not a port"
     );
     let addrs: Vec<SocketAddr> = ("localhost", 80).to_socket_addrs().unwrap().collect();
-    assert_eq!(
-        addrs,
-        [SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 80)]
-    );
+    assert!(addrs.iter().all(|a| a.port() == 80), "{addrs:?}");
+    let ips: BTreeSet<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
+    assert_eq!(ips, localhost());
 }
 
 /// The DNS note is decided from /etc/hosts alone: deciding it queries no
