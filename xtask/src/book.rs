@@ -256,11 +256,13 @@ fn build_one(ws: &Workspace, lang: Option<&Language>) -> Result<PathBuf, Error> 
     };
     let mut book = mdbook_driver::MDBook::load_with_config(&dir, config)
         .map_err(|e| Error::runtime(format!("load book/: {e:#}")))?;
-    if lang.is_some() {
+    if let Some(lang) = lang {
         // Translated first, so everything after sees the language's text,
         // with the English headings' ids kept.
         book.with_preprocessor(i18n::StableAnchors)
-            .with_preprocessor(mdbook_i18n_helpers::preprocessors::Gettext);
+            .with_preprocessor(i18n::Translate {
+                po: i18n::po_path(ws, lang),
+            });
     }
     book.with_preprocessor(crate::listings::Listings {
         root: ws.root.clone(),

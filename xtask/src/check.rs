@@ -153,7 +153,7 @@ pub static STAGES: &[Stage] = &[
     },
     Stage {
         name: "book",
-        checks: "mdBook builds the book in English and in every translation",
+        checks: "mdBook builds the book in English and in every translation; each translated page has the code blocks, tables, figures, links and emphasis of its English",
         scope: Scope::WholeRun,
         run: book_build,
     },
@@ -519,6 +519,12 @@ fn book_build(g: &mut Grader<'_>, stage: &'static str) {
     g.timed(stage, None, "mdbook build".into(), |ws| {
         book::build(ws).map(|_| ()).map_err(|e| e.to_string())
     });
+    g.timed(
+        stage,
+        None,
+        "translations keep the English pages' shape".into(),
+        |ws| crate::i18n::check_built(&ws.target.join("book")),
+    );
 }
 
 fn links(g: &mut Grader<'_>, stage: &'static str) {

@@ -211,6 +211,89 @@ impl Words {
     }
 }
 
+/// The gettext preprocessor of mdbook-i18n-helpers (`translate_book`), but
+/// writing emphasis as `*x*`: the helpers write `_x_`, which a Markdown
+/// parser does not take for emphasis hard against Chinese text (`_带外数据_（`
+/// shows its underscores), while `*x*` works in every language.
+#[derive(Debug)]
+pub struct Translate {
+    /// The language's catalog, `book/po/<code>.po`.
+    pub po: PathBuf,
+}
+
+impl Preprocessor for Translate {
+    fn name(&self) -> &str {
+        "sockref-gettext"
+    }
+
+    fn run(
+        &self,
+        _: &PreprocessorContext,
+        mut book: mdbook_driver::book::Book,
+    ) -> mdbook_preprocessor::errors::Result<mdbook_driver::book::Book> {
+        let mut catalog = parse(&self.po).map_err(mdbook_preprocessor::errors::Error::msg)?;
+        mdbook_i18n_helpers::gettext::add_stripped_summary_translations(&mut catalog);
+        let mut problems = Vec::new();
+        book.for_each_mut(|item| {
+            let texts: Vec<&mut String> = match item {
+                mdbook_driver::book::BookItem::Chapter(ch) => vec![&mut ch.content, &mut ch.name],
+                mdbook_driver::book::BookItem::PartTitle(title) => vec![title],
+                mdbook_driver::book::BookItem::Separator => Vec::new(),
+            };
+            for text in texts {
+                match translate(text, &catalog) {
+                    Ok(t) => *text = t,
+                    Err(e) => problems.push(e),
+                }
+            }
+        });
+        match problems.first() {
+            None => Ok(book),
+            Some(e) => Err(mdbook_preprocessor::errors::Error::msg(format!(
+                "translate with {}: {e}",
+                self.po.display()
+            ))),
+        }
+    }
+}
+
+/// `text` with every message that has a finished translation translated.
+fn translate(text: &str, catalog: &Catalog) -> Result<String, String> {
+    let events = extract_events(text, None);
+    let translated =
+        mdbook_i18n_helpers::translate_events(&events, catalog).map_err(|e| format!("{e}"))?;
+    // Fences one backtick longer than any run inside a code block, as
+    // mdbook-i18n-helpers counts them, and never fewer than three.
+    let mut fence = 3;
+    let mut in_code = false;
+    for (_, event) in &translated {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => in_code = true,
+            Event::End(TagEnd::CodeBlock) => in_code = false,
+            Event::Text(t) if in_code => {
+                let longest = t.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+                fence = fence.max(longest + 1);
+            }
+            _ => {}
+        }
+    }
+    let options = pulldown_cmark_to_cmark::Options {
+        code_block_token_count: fence,
+        list_token: '-',
+        emphasis_token: '*',
+        strong_token: "**",
+        ..pulldown_cmark_to_cmark::Options::default()
+    };
+    let mut out = String::new();
+    pulldown_cmark_to_cmark::cmark_with_options(
+        translated.iter().map(|(_, e)| e),
+        &mut out,
+        options,
+    )
+    .map_err(|e| format!("{e}"))?;
+    Ok(out)
+}
+
 /// Runs first in a translated build: every heading without an id of its own
 /// gets, written out, the id mdBook derives from its English text, so a
 /// link to `chapter.md#some-heading` reaches the same heading in every
@@ -475,6 +558,49 @@ pub fn status_command(ws: &Workspace) -> Result<(), Error> {
     Ok(())
 }
 
+/// The built translations against the built English book: every page has
+/// as many code blocks, tables, figures, links and emphasised phrases as
+/// its English, so nothing was lost or mangled between a catalog and the
+/// page (a message can be faithful and still render differently).
+pub fn check_built(book: &Path) -> Result<(), String> {
+    const SHAPES: &[&str] = &[
+        "<pre", "<table", "<figure", "<a href", "<em>", "<strong>", "<img",
+    ];
+    let mut problems = Vec::new();
+    let english: Vec<PathBuf> = fs::read_dir(book)
+        .map_err(|e| format!("{}: {e}", book.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect();
+    for lang in LANGUAGES {
+        for page in &english {
+            let name = page.file_name().unwrap_or_default();
+            let translated = book.join(lang.code).join(name);
+            let (Ok(a), Ok(b)) = (fs::read_to_string(page), fs::read_to_string(&translated)) else {
+                problems.push(format!("{}/{}: missing", lang.code, name.to_string_lossy()));
+                continue;
+            };
+            for shape in SHAPES {
+                let (m, n) = (a.matches(shape).count(), b.matches(shape).count());
+                if m != n {
+                    problems.push(format!(
+                        "{}/{}: {n} `{shape}` where the English has {m}",
+                        lang.code,
+                        name.to_string_lossy()
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        problems.sort();
+        Err(problems.join("\n"))
+    }
+}
+
 /// `cargo xtask i18n check [FILE...]`: a translator's check of catalogs
 /// (by default every language's): each message still in the English, none
 /// untranslated or fuzzy, each translation keeping what it must keep.
@@ -534,7 +660,9 @@ pub fn check_command(ws: &Workspace, files: &[PathBuf]) -> Result<(), Error> {
 }
 
 /// What a translation must keep of its English: link targets, image
-/// sources, inline code and HTML, each as many times.
+/// sources, inline code and HTML, each as many times, and as much emphasis
+/// (an `_x_` or `**x**` hard against Chinese punctuation or letters is
+/// not emphasis to a Markdown parser, and shows its marks).
 fn kept(markdown: &str) -> BTreeMap<String, usize> {
     let mut found = BTreeMap::new();
     for (_, event) in extract_events(markdown, None) {
@@ -543,6 +671,8 @@ fn kept(markdown: &str) -> BTreeMap<String, usize> {
             Event::Start(Tag::Image { dest_url, .. }) => format!("image {dest_url}"),
             Event::Code(code) => format!("code `{code}`"),
             Event::InlineHtml(html) | Event::Html(html) => format!("html {}", html.trim()),
+            Event::Start(Tag::Emphasis) => "emphasis".into(),
+            Event::Start(Tag::Strong) => "strong emphasis".into(),
             _ => continue,
         };
         *found.entry(key).or_insert(0) += 1;
@@ -813,6 +943,19 @@ mod tests {
             with_heading_ids(md),
             "# Out-of-band data {#out-of-band-data}\n\n## What TCP's `MSG_OOB` does -- really {#what-tcps-msg_oob-does--really}\n\ntext\n\n## Summary {#summary}\n\n```text\n# not a heading\n```\n\n## Own {#mine}\n\n## Summary {#summary-1}\n"
         );
+    }
+
+    #[test]
+    fn translated_emphasis_is_written_with_asterisks() {
+        let po = catalog(&[(
+            "src/a.md",
+            "Sockets offer _out-of-band data_ for that.",
+            "套接字为此提供了*带外数据*（out-of-band data）。",
+            false,
+        )]);
+        let out = translate("# T\n\nSockets offer _out-of-band data_ for that.\n", &po).unwrap();
+        assert!(out.contains("*带外数据*（out-of-band data）"), "{out}");
+        assert!(!out.contains('_'), "{out}");
     }
 
     #[test]
