@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use serde_json::json;
-use sockref_benches::{BACKLOGS, Echo, record, summary, sweep};
+use sockref_benches::{Echo, record, summary, sweep};
 
 fn round_trips(c: &mut Criterion) {
     let mut echo = Echo::new();
@@ -113,8 +113,6 @@ fn main() {
     let mut all = summary();
     all["sweep"] = sweep;
     all["load"] = json!({ "start": load_before, "sweep": load_sweep, "end": load() });
-    // The figures' x axis, named once (netlab::notice::BACKLOGS).
-    all["backlogs"] = serde_json::json!(BACKLOGS.map(|(_, key, label)| [key, label]));
     let text = serde_json::to_string_pretty(&all).expect("summary as JSON");
     std::fs::write(&out, text + "\n").expect("write the summary");
     println!("samples summarised in {}", out.display());

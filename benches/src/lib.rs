@@ -239,6 +239,9 @@ pub struct Sample {
     pub unacked: u32,
     /// The sender's congestion window, in segments.
     pub cwnd: u32,
+    /// The sender took the answer in on the CPU the receiver sent it from
+    /// (so the two threads shared that CPU, one after the other).
+    pub same_cpu: bool,
 }
 
 /// The backlog did not fit: the receiver's window closed before all of it
@@ -261,6 +264,10 @@ pub struct Variant {
     /// sender has the answer; otherwise it reads it right after answering,
     /// while the answer is still on its way.
     pub hold: bool,
+    /// The sender's thread is bound to the first CPU and the receiver's to
+    /// the second for the sample, so that neither can run where the other
+    /// does (the scheduler cannot move a woken thread to its waker's CPU).
+    pub pinned: bool,
 }
 
 /// One command to the receiver thread.
@@ -272,10 +279,13 @@ struct Order {
     /// After an urgent answer, the receiver waits for the sender's word
     /// before it reads the backlog.
     hold: bool,
+    /// The receiver binds itself to the second CPU for this order.
+    pinned: bool,
 }
 
-/// The receiver's clock readings for one marker; `None`: told to give up.
-type Heard = Option<(Instant, Instant)>;
+/// What the receiver saw of one marker: the clock when it woke and when it
+/// held the marker, and the CPU it answered from; `None`: told to give up.
+type Heard = Option<(Instant, Instant, usize)>;
 
 /// The urgent-versus-normal rig: a receiver thread that answers markers.
 #[derive(Debug)]
@@ -348,12 +358,15 @@ impl UrgentRig {
             marker,
             before,
             hold,
+            pinned,
         } = variant;
+        let _bound = pinned.then(|| Bound::to(0));
         let order = Order {
             marker,
             backlog,
             before,
             hold,
+            pinned,
         };
         self.commands.send(order).expect("the receiver is gone");
         let had = self.sent;
@@ -413,7 +426,8 @@ impl UrgentRig {
             nix::unistd::write(&self.go, b"d").expect("let the receiver read");
         }
         self.sent += 1;
-        let (woke, got) = self.finish().expect("the receiver heard the marker");
+        let answered_here = nix::sched::sched_getcpu().ok();
+        let (woke, got, cpu) = self.finish().expect("the receiver heard the marker");
         Ok(Sample {
             round_trip,
             woke: woke.saturating_duration_since(start),
@@ -421,6 +435,7 @@ impl UrgentRig {
             rcvbuf,
             unacked: info.tcpi_unacked,
             cwnd: info.tcpi_snd_cwnd,
+            same_cpu: answered_here == Some(cpu),
         })
     }
     // ANCHOR_END: measure
@@ -526,6 +541,35 @@ impl Drop for UrgentRig {
     }
 }
 
+/// The calling thread bound to one CPU until this is dropped (when the
+/// machine has that CPU; otherwise nothing changes).
+struct Bound(Option<nix::sched::CpuSet>);
+
+impl Bound {
+    fn to(cpu: usize) -> Bound {
+        let me = nix::unistd::Pid::from_raw(0);
+        let Ok(all) = nix::sched::sched_getaffinity(me) else {
+            return Bound(None);
+        };
+        let mut one = nix::sched::CpuSet::new();
+        if all.is_set(cpu) != Ok(true) || one.set(cpu).is_err() {
+            return Bound(None);
+        }
+        match nix::sched::sched_setaffinity(me, &one) {
+            Ok(()) => Bound(Some(all)),
+            Err(_) => Bound(None),
+        }
+    }
+}
+
+impl Drop for Bound {
+    fn drop(&mut self) {
+        if let Some(all) = &self.0 {
+            let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), all);
+        }
+    }
+}
+
 /// The sender's TCP_INFO, the fields that say why data waits.
 struct Stuck(libc::tcp_info);
 
@@ -565,6 +609,7 @@ fn answer(
     ready: &Sender<()>,
     order: Order,
 ) -> Result<Heard, String> {
+    let _bound = order.pinned.then(|| Bound::to(1));
     let unread = match order.before {
         Before::Unread | Before::Acked => order.backlog,
         Before::Drained => {
@@ -597,11 +642,13 @@ fn answer(
     if order.marker == Marker::Normal {
         drain(rx, unread + 1)?; // the marker is the last byte
         let got = Instant::now();
+        let cpu = nix::sched::sched_getcpu().map_err(|e| e.to_string())?;
         rx.send(b"a").map_err(|e| e.to_string())?;
-        return Ok(Some((woke, got)));
+        return Ok(Some((woke, got, cpu)));
     }
     oob::recv_urgent(rx).map_err(|e| e.to_string())?;
     let got = Instant::now();
+    let cpu = nix::sched::sched_getcpu().map_err(|e| e.to_string())?;
     rx.send(b"a").map_err(|e| e.to_string())?;
     if order.hold {
         if poll_one(go.as_fd(), PollFlags::POLLIN, Some(LIMIT))
@@ -613,7 +660,7 @@ fn answer(
         nix::unistd::read(go, &mut [0u8; 1]).map_err(|e| e.to_string())?;
     }
     drain(rx, unread)?;
-    Ok(Some((woke, got)))
+    Ok(Some((woke, got, cpu)))
 }
 
 fn drain(rx: &Socket, mut count: usize) -> Result<(), String> {
@@ -664,11 +711,35 @@ mod tests {
             marker: Marker::Urgent,
             before: Before::Acked,
             hold: true,
+            pinned: false,
         };
         for _ in 0..3 {
             let s = rig.sample(acked, 256 * 1024).expect("256 KiB fits");
             assert_eq!(s.unacked, 0, "{s:?}");
         }
+    }
+
+    #[test]
+    fn a_pinned_sample_is_answered_across_two_cpus() {
+        let me = nix::unistd::Pid::from_raw(0);
+        let cpus = nix::sched::sched_getaffinity(me).expect("sched_getaffinity");
+        if cpus.is_set(0) != Ok(true) || cpus.is_set(1) != Ok(true) {
+            eprintln!("skip: this test may not run on CPUs 0 and 1");
+            return;
+        }
+        let mut rig = UrgentRig::new();
+        let pinned = Variant {
+            marker: Marker::Urgent,
+            before: Before::Unread,
+            hold: false,
+            pinned: true,
+        };
+        for _ in 0..5 {
+            let s = rig.sample(pinned, 64 * 1024).expect("64 KiB fits");
+            assert!(!s.same_cpu, "{s:?}");
+        }
+        // And the sender is free again afterwards.
+        assert_eq!(nix::sched::sched_getaffinity(me).unwrap(), cpus);
     }
 
     #[test]

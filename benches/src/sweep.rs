@@ -29,28 +29,48 @@ pub const BACKLOGS: [(usize, &str); 8] = [
 ];
 
 /// The variants: key in bench-summary.json and what is measured.
-pub const VARIANTS: [(&str, Variant); 7] = [
+pub const VARIANTS: [(&str, Variant); 8] = [
     // The bench as it always ran: the receiver reads the backlog right
     // after answering an urgent byte.
-    ("urgent", v(Marker::Urgent, Before::Unread, false)),
+    ("urgent", v(Marker::Urgent, Before::Unread, false, false)),
     // The same, but the backlog is read only once the answer has arrived.
-    ("urgent-held", v(Marker::Urgent, Before::Unread, true)),
-    ("sigurg-held", v(Marker::Sigurg, Before::Unread, true)),
-    ("normal", v(Marker::Normal, Before::Unread, false)),
+    (
+        "urgent-held",
+        v(Marker::Urgent, Before::Unread, true, false),
+    ),
+    (
+        "sigurg-held",
+        v(Marker::Sigurg, Before::Unread, true, false),
+    ),
+    ("normal", v(Marker::Normal, Before::Unread, false, false)),
     // Controls, at the rig's own buffer only.
-    ("urgent-acked", v(Marker::Urgent, Before::Acked, true)),
-    ("urgent-drained", v(Marker::Urgent, Before::Drained, true)),
-    ("urgent-touched", v(Marker::Urgent, Before::Touched, true)),
+    (
+        "urgent-pinned",
+        v(Marker::Urgent, Before::Unread, false, true),
+    ),
+    (
+        "urgent-acked",
+        v(Marker::Urgent, Before::Acked, true, false),
+    ),
+    (
+        "urgent-drained",
+        v(Marker::Urgent, Before::Drained, true, false),
+    ),
+    (
+        "urgent-touched",
+        v(Marker::Urgent, Before::Touched, true, false),
+    ),
 ];
 
 /// How many of [`VARIANTS`] run with buffers other than the rig's own.
 pub const SWEPT_VARIANTS: usize = 4;
 
-const fn v(marker: Marker, before: Before, hold: bool) -> Variant {
+const fn v(marker: Marker, before: Before, hold: bool, pinned: bool) -> Variant {
     Variant {
         marker,
         before,
         hold,
+        pinned,
     }
 }
 
@@ -112,6 +132,8 @@ struct Cell {
     /// Samples sent with the congestion window full of unacknowledged
     /// backlog: the marker had to wait for an acknowledgement.
     cwnd_full: usize,
+    /// Samples where the sender took the answer in on the receiver's CPU.
+    same_cpu: usize,
     unfit: usize,
     arrived: Vec<f64>,
     counters: BTreeMap<String, u64>,
@@ -156,15 +178,20 @@ pub fn run(
         };
         let mut rig = UrgentRig::with_rcvbuf(buffer.rcvbuf);
         let mut cells: BTreeMap<(usize, usize), Cell> = BTreeMap::new();
+        // One-way times of urgent bytes behind an unread backlog, by
+        // backlog: sent with the congestion window full, or with room.
+        let mut window: BTreeMap<usize, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
         let mut last = counters.then(netlab::counters::tcp_ext);
         let plan: Vec<(usize, usize)> = (0..backlogs.len())
             .flat_map(|b| (0..variants.len()).map(move |v| (b, v)))
             .collect();
         let mut round = 0;
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
         while round < rounds && Instant::now() < deadline {
-            // Rotate the order, so that no pair always follows the same one.
-            let shift = (round * 7) % plan.len();
-            for &(b, vi) in plan[shift..].iter().chain(&plan[..shift]) {
+            // A new order every round, so that no case always follows the
+            // same one (what came before leaves the connection's state).
+            let order = shuffled(&plan, &mut seed);
+            for &(b, vi) in &order {
                 let (variant, backlog) = (variants[vi].1, backlogs[b].0);
                 let cell = cells.entry((b, vi)).or_default();
                 match rig.sample(variant, backlog) {
@@ -177,6 +204,14 @@ pub fn run(
                         cell.cwnd.push(f64::from(s.cwnd));
                         if s.unacked >= s.cwnd {
                             cell.cwnd_full += 1;
+                        }
+                        if s.same_cpu {
+                            cell.same_cpu += 1;
+                        }
+                        if variant.marker != Marker::Normal && variant.before == Before::Unread {
+                            let (full, room) = window.entry(b).or_default();
+                            let pool = if s.unacked >= s.cwnd { full } else { room };
+                            pool.push(us(s.one_way));
                         }
                     }
                     Err(u) => {
@@ -212,7 +247,20 @@ pub fn run(
                     "unacked": median(&mut c.unacked),
                     "cwnd": median(&mut c.cwnd),
                     "cwnd_full": c.cwnd_full,
+                    "same_cpu": c.same_cpu,
                     "counters": if counters { json!(c.counters) } else { Value::Null },
+                })
+            })
+            .collect();
+        let window: Vec<Value> = window
+            .into_iter()
+            .map(|(b, (mut full, mut room))| {
+                json!({
+                    "backlog": backlogs[b].1,
+                    "full": full.len(),
+                    "room": room.len(),
+                    "one_way_full_us": median_p99(&mut full),
+                    "one_way_room_us": median_p99(&mut room),
                 })
             })
             .collect();
@@ -221,6 +269,7 @@ pub fn run(
             "label": buffer.label,
             "main": buffer.main,
             "cells": cells,
+            "window": window,
         }));
     }
     json!({
@@ -228,6 +277,19 @@ pub fn run(
         "backlogs": backlogs.iter().map(|(_, k)| *k).collect::<Vec<_>>(),
         "buffers": out,
     })
+}
+
+/// `plan` in an order drawn from `seed` (xorshift, Fisher-Yates): the
+/// same every run, different every round.
+fn shuffled<T: Copy>(plan: &[T], seed: &mut u64) -> Vec<T> {
+    let mut v = plan.to_vec();
+    for i in (1..v.len()).rev() {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        v.swap(i, (*seed % (i as u64 + 1)) as usize);
+    }
+    v
 }
 
 #[cfg(test)]
@@ -254,6 +316,7 @@ mod tests {
                 "urgent-held",
                 "sigurg-held",
                 "normal",
+                "urgent-pinned",
                 "urgent-acked",
             ]
             .contains(&c["variant"].as_str().unwrap());
@@ -266,6 +329,19 @@ mod tests {
                 assert_eq!(unfit, 1, "{c}");
                 assert!(c["arrived"].as_f64().unwrap() < (1 << 20) as f64, "{c}");
             }
+        }
+    }
+
+    #[test]
+    fn every_round_visits_every_case_once_in_a_new_order() {
+        let plan: Vec<usize> = (0..56).collect();
+        let mut seed = 1;
+        let (a, b) = (shuffled(&plan, &mut seed), shuffled(&plan, &mut seed));
+        assert_ne!(a, b);
+        assert_ne!(a, plan);
+        for mut round in [a, b] {
+            round.sort();
+            assert_eq!(round, plan);
         }
     }
 
