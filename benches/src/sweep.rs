@@ -2,10 +2,11 @@
 //! 4 MiB, with several receive buffers, each sample timed from both ends
 //! and bracketed by readings of the kernel's TCP counters.
 //!
-//! The variants are interleaved sample by sample (each round visits every
-//! backlog and variant once, in an order that rotates from round to
-//! round), so the load of a shared machine falls on all of them alike and
-//! no variant always follows the same one. The counters are those of the
+//! The cases are interleaved sample by sample: one connection per buffer,
+//! all of them open, and each round visits every buffer, backlog and
+//! variant once, in an order shuffled afresh, so that the load of a shared
+//! machine falls on all of them alike and no case always follows the same
+//! one. The counters are those of the
 //! calling thread's network namespace: run it in a private one
 //! (`netlab::private_loopback`) and they count this rig alone.
 
@@ -168,112 +169,123 @@ pub fn run(
     counters: bool,
     deadline: Instant,
 ) -> Value {
-    let mut out = Vec::new();
-    let mut done_rounds = rounds;
-    for buffer in buffers {
-        let variants = if buffer.main {
+    let variants = |buffer: &Buffer| {
+        if buffer.main {
             &VARIANTS[..]
         } else {
             &VARIANTS[..SWEPT_VARIANTS]
-        };
-        let mut rig = UrgentRig::with_rcvbuf(buffer.rcvbuf);
-        let mut cells: BTreeMap<(usize, usize), Cell> = BTreeMap::new();
-        // One-way times of urgent bytes behind an unread backlog, by
-        // backlog: sent with the congestion window full, or with room.
-        let mut window: BTreeMap<usize, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-        let mut last = counters.then(netlab::counters::tcp_ext);
-        let plan: Vec<(usize, usize)> = (0..backlogs.len())
-            .flat_map(|b| (0..variants.len()).map(move |v| (b, v)))
-            .collect();
-        let mut round = 0;
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        while round < rounds && Instant::now() < deadline {
-            // A new order every round, so that no case always follows the
-            // same one (what came before leaves the connection's state).
-            let order = shuffled(&plan, &mut seed);
-            for &(b, vi) in &order {
-                let (variant, backlog) = (variants[vi].1, backlogs[b].0);
-                let cell = cells.entry((b, vi)).or_default();
-                match rig.sample(variant, backlog) {
-                    Ok(s) => {
-                        cell.round_trip.push(us(s.round_trip));
-                        cell.one_way.push(us(s.one_way));
-                        cell.woke.push(us(s.woke));
-                        cell.rcvbuf.push(s.rcvbuf as f64);
-                        cell.unacked.push(f64::from(s.unacked));
-                        cell.cwnd.push(f64::from(s.cwnd));
-                        if s.unacked >= s.cwnd {
-                            cell.cwnd_full += 1;
-                        }
-                        if s.same_cpu {
-                            cell.same_cpu += 1;
-                        }
-                        if variant.marker != Marker::Normal && variant.before == Before::Unread {
-                            let (full, room) = window.entry(b).or_default();
-                            let pool = if s.unacked >= s.cwnd { full } else { room };
-                            pool.push(us(s.one_way));
-                        }
-                    }
-                    Err(u) => {
-                        cell.unfit += 1;
-                        cell.arrived.push(u.arrived as f64);
-                        cell.rcvbuf.push(u.rcvbuf as f64);
+        }
+    };
+    // One connection per buffer, all alive, their samples interleaved.
+    let mut rigs: Vec<UrgentRig> = buffers
+        .iter()
+        .map(|b| UrgentRig::with_rcvbuf(b.rcvbuf))
+        .collect();
+    let plan: Vec<(usize, usize, usize)> = buffers
+        .iter()
+        .enumerate()
+        .flat_map(|(r, buffer)| {
+            (0..backlogs.len())
+                .flat_map(move |b| (0..variants(buffer).len()).map(move |v| (r, b, v)))
+        })
+        .collect();
+    let mut cells: BTreeMap<(usize, usize, usize), Cell> = BTreeMap::new();
+    // One-way times of urgent bytes behind an unread backlog, by buffer and
+    // backlog: sent with the congestion window full, or with room.
+    let mut window: BTreeMap<(usize, usize), (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    let mut last = counters.then(netlab::counters::tcp_ext);
+    let mut round = 0;
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    while round < rounds && Instant::now() < deadline {
+        // A new order every round, so that no case always follows the same
+        // one (what came before leaves the connection's state), and the
+        // machine's load falls on every case alike.
+        for (r, b, vi) in shuffled(&plan, &mut seed) {
+            let (variant, backlog) = (variants(&buffers[r])[vi].1, backlogs[b].0);
+            let cell = cells.entry((r, b, vi)).or_default();
+            match rigs[r].sample(variant, backlog) {
+                Ok(s) => {
+                    cell.round_trip.push(us(s.round_trip));
+                    cell.one_way.push(us(s.one_way));
+                    cell.woke.push(us(s.woke));
+                    cell.rcvbuf.push(s.rcvbuf as f64);
+                    cell.unacked.push(f64::from(s.unacked));
+                    cell.cwnd.push(f64::from(s.cwnd));
+                    let full = s.unacked >= s.cwnd;
+                    cell.cwnd_full += usize::from(full);
+                    cell.same_cpu += usize::from(s.same_cpu);
+                    if variant.marker != Marker::Normal && variant.before == Before::Unread {
+                        let (when_full, with_room) = window.entry((r, b)).or_default();
+                        let pool = if full { when_full } else { with_room };
+                        pool.push(us(s.one_way));
                     }
                 }
-                if let Some(before) = &mut last {
-                    let now = netlab::counters::tcp_ext();
-                    for (name, d) in netlab::counters::delta(before, &now) {
-                        *cell.counters.entry(name).or_default() += d;
-                    }
-                    *before = now;
+                Err(u) => {
+                    cell.unfit += 1;
+                    cell.arrived.push(u.arrived as f64);
+                    cell.rcvbuf.push(u.rcvbuf as f64);
                 }
             }
-            round += 1;
+            if let Some(before) = &mut last {
+                let now = netlab::counters::tcp_ext();
+                for (name, d) in netlab::counters::delta(before, &now) {
+                    *cell.counters.entry(name).or_default() += d;
+                }
+                *before = now;
+            }
         }
-        done_rounds = done_rounds.min(round);
-        let cells: Vec<Value> = cells
-            .into_iter()
-            .map(|((b, vi), mut c)| {
-                json!({
-                    "backlog": backlogs[b].1,
-                    "variant": variants[vi].0,
-                    "fit": c.round_trip.len(),
-                    "unfit": c.unfit,
-                    "round_trip_us": median_p99(&mut c.round_trip),
-                    "one_way_us": median_p99(&mut c.one_way),
-                    "woke_us": median_p99(&mut c.woke),
-                    "rcvbuf": median(&mut c.rcvbuf),
-                    "arrived": median(&mut c.arrived),
-                    "unacked": median(&mut c.unacked),
-                    "cwnd": median(&mut c.cwnd),
-                    "cwnd_full": c.cwnd_full,
-                    "same_cpu": c.same_cpu,
-                    "counters": if counters { json!(c.counters) } else { Value::Null },
-                })
-            })
-            .collect();
-        let window: Vec<Value> = window
-            .into_iter()
-            .map(|(b, (mut full, mut room))| {
-                json!({
-                    "backlog": backlogs[b].1,
-                    "full": full.len(),
-                    "room": room.len(),
-                    "one_way_full_us": median_p99(&mut full),
-                    "one_way_room_us": median_p99(&mut room),
-                })
-            })
-            .collect();
-        out.push(json!({
-            "key": buffer.key,
-            "label": buffer.label,
-            "main": buffer.main,
-            "cells": cells,
-            "window": window,
-        }));
+        round += 1;
     }
+    let out: Vec<Value> = buffers
+        .iter()
+        .enumerate()
+        .map(|(r, buffer)| {
+            let cells: Vec<Value> = cells
+                .iter_mut()
+                .filter(|((cr, ..), _)| *cr == r)
+                .map(|((_, b, vi), c)| {
+                    json!({
+                        "backlog": backlogs[*b].1,
+                        "variant": variants(buffer)[*vi].0,
+                        "fit": c.round_trip.len(),
+                        "unfit": c.unfit,
+                        "round_trip_us": median_p99(&mut c.round_trip),
+                        "one_way_us": median_p99(&mut c.one_way),
+                        "woke_us": median_p99(&mut c.woke),
+                        "rcvbuf": median(&mut c.rcvbuf),
+                        "arrived": median(&mut c.arrived),
+                        "unacked": median(&mut c.unacked),
+                        "cwnd": median(&mut c.cwnd),
+                        "cwnd_full": c.cwnd_full,
+                        "same_cpu": c.same_cpu,
+                        "counters": if counters { json!(c.counters) } else { Value::Null },
+                    })
+                })
+                .collect();
+            let window: Vec<Value> = window
+                .iter_mut()
+                .filter(|((wr, _), _)| *wr == r)
+                .map(|((_, b), (full, room))| {
+                    json!({
+                        "backlog": backlogs[*b].1,
+                        "full": full.len(),
+                        "room": room.len(),
+                        "one_way_full_us": median_p99(full),
+                        "one_way_room_us": median_p99(room),
+                    })
+                })
+                .collect();
+            json!({
+                "key": buffer.key,
+                "label": buffer.label,
+                "main": buffer.main,
+                "cells": cells,
+                "window": window,
+            })
+        })
+        .collect();
     json!({
-        "rounds": done_rounds,
+        "rounds": round,
         "backlogs": backlogs.iter().map(|(_, k)| *k).collect::<Vec<_>>(),
         "buffers": out,
     })
