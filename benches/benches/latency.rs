@@ -64,6 +64,15 @@ fn load() -> serde_json::Value {
     json!(v)
 }
 
+/// This process's nice value (`/proc/self/stat`, the 19th field).
+fn nice() -> i64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name, in brackets, may hold spaces: count after it.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(16)?.parse().ok())
+        .unwrap_or(0)
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     // First, before any thread starts: every later thread lives there too.
@@ -112,7 +121,9 @@ fn main() {
     }
     let mut all = summary();
     all["sweep"] = sweep;
-    all["load"] = json!({ "start": load_before, "sweep": load_sweep, "end": load() });
+    all["load"] = json!({
+        "start": load_before, "sweep": load_sweep, "end": load(), "nice": nice(),
+    });
     let text = serde_json::to_string_pretty(&all).expect("summary as JSON");
     std::fs::write(&out, text + "\n").expect("write the summary");
     println!("samples summarised in {}", out.display());
