@@ -1,7 +1,8 @@
 //! The benches of "Measuring urgency". `cargo xtask bench` runs them (with
 //! `--bench`) and writes the book's figures. Without `--bench` (`cargo
-//! test --bench latency`, as check-all runs it) criterion runs each bench
-//! once and the sweep only one short round: a smoke test, not a figure.
+//! test --bench latency`, as check-all runs it), or with `--test`,
+//! criterion runs each bench once and the sweep only one short round: a
+//! smoke test, not a figure.
 //!
 //! A full run moves into a network namespace of its own with only
 //! loopback (where permitted), so that the TCP counters read around each
@@ -74,7 +75,8 @@ fn nice() -> i64 {
 }
 
 fn main() {
-    let full = std::env::args().any(|a| a == "--bench");
+    // `cargo bench` passes --bench; `cargo bench -- --test` adds --test.
+    let full = std::env::args().any(|a| a == "--bench") && !std::env::args().any(|a| a == "--test");
     // First, before any thread starts: every later thread lives there too.
     let namespace = if full {
         netlab::private_loopback().map_err(|why| format!("no private namespace: {why}"))
