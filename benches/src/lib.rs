@@ -242,6 +242,9 @@ pub struct Sample {
     /// The sender took the answer in on the CPU the receiver sent it from
     /// (so the two threads shared that CPU, one after the other).
     pub same_cpu: bool,
+    /// The receiver woke on another CPU than the one the sender sent the
+    /// marker from.
+    pub crossed: bool,
 }
 
 /// The backlog did not fit: the receiver's window closed before all of it
@@ -284,8 +287,9 @@ struct Order {
 }
 
 /// What the receiver saw of one marker: the clock when it woke and when it
-/// held the marker, and the CPU it answered from; `None`: told to give up.
-type Heard = Option<(Instant, Instant, usize)>;
+/// held the marker, the CPU it woke on and the one it answered from;
+/// `None`: told to give up.
+type Heard = Option<(Instant, Instant, usize, usize)>;
 
 /// The urgent-versus-normal rig: a receiver thread that answers markers.
 #[derive(Debug)]
@@ -401,6 +405,7 @@ impl UrgentRig {
             .expect("the receiver is ready");
         let (rcvbuf, info) = (self.rcvbuf(), self.info());
 
+        let sent_from = nix::sched::sched_getcpu().ok();
         let start = Instant::now();
         match marker {
             Marker::Urgent | Marker::Sigurg => {
@@ -427,7 +432,7 @@ impl UrgentRig {
         }
         self.sent += 1;
         let answered_here = nix::sched::sched_getcpu().ok();
-        let (woke, got, cpu) = self.finish().expect("the receiver heard the marker");
+        let (woke, got, woke_on, cpu) = self.finish().expect("the receiver heard the marker");
         Ok(Sample {
             round_trip,
             woke: woke.saturating_duration_since(start),
@@ -436,6 +441,7 @@ impl UrgentRig {
             unacked: info.tcpi_unacked,
             cwnd: info.tcpi_snd_cwnd,
             same_cpu: answered_here == Some(cpu),
+            crossed: sent_from != Some(woke_on),
         })
     }
     // ANCHOR_END: measure
@@ -628,6 +634,7 @@ fn answer(
     let ready = poll_many(&[wake, (go.as_fd(), PollFlags::POLLIN)], Some(LIMIT))
         .map_err(|e| e.to_string())?;
     let woke = Instant::now();
+    let woke_on = nix::sched::sched_getcpu().map_err(|e| e.to_string())?;
     if ready.iter().all(|r| r.is_empty()) {
         return Err(format!("no wake-up for {:?}", order.marker));
     }
@@ -644,7 +651,7 @@ fn answer(
         let got = Instant::now();
         let cpu = nix::sched::sched_getcpu().map_err(|e| e.to_string())?;
         rx.send(b"a").map_err(|e| e.to_string())?;
-        return Ok(Some((woke, got, cpu)));
+        return Ok(Some((woke, got, woke_on, cpu)));
     }
     oob::recv_urgent(rx).map_err(|e| e.to_string())?;
     let got = Instant::now();
@@ -660,7 +667,7 @@ fn answer(
         nix::unistd::read(go, &mut [0u8; 1]).map_err(|e| e.to_string())?;
     }
     drain(rx, unread)?;
-    Ok(Some((woke, got, cpu)))
+    Ok(Some((woke, got, woke_on, cpu)))
 }
 
 fn drain(rx: &Socket, mut count: usize) -> Result<(), String> {
@@ -736,7 +743,7 @@ mod tests {
         };
         for _ in 0..5 {
             let s = rig.sample(pinned, 64 * 1024).expect("64 KiB fits");
-            assert!(!s.same_cpu, "{s:?}");
+            assert!(!s.same_cpu && s.crossed, "{s:?}");
         }
         // And the sender is free again afterwards.
         assert_eq!(nix::sched::sched_getaffinity(me).unwrap(), cpus);

@@ -135,6 +135,8 @@ struct Cell {
     cwnd_full: usize,
     /// Samples where the sender took the answer in on the receiver's CPU.
     same_cpu: usize,
+    /// Samples where the receiver woke on another CPU than the sender's.
+    crossed: usize,
     unfit: usize,
     arrived: Vec<f64>,
     counters: BTreeMap<String, u64>,
@@ -214,6 +216,7 @@ pub fn run(
                     let full = s.unacked >= s.cwnd;
                     cell.cwnd_full += usize::from(full);
                     cell.same_cpu += usize::from(s.same_cpu);
+                    cell.crossed += usize::from(s.crossed);
                     if variant.marker != Marker::Normal && variant.before == Before::Unread {
                         let (when_full, with_room) = window.entry((r, b)).or_default();
                         let pool = if full { when_full } else { with_room };
@@ -258,6 +261,7 @@ pub fn run(
                         "cwnd": median(&mut c.cwnd),
                         "cwnd_full": c.cwnd_full,
                         "same_cpu": c.same_cpu,
+                        "crossed": c.crossed,
                         "counters": if counters { json!(c.counters) } else { Value::Null },
                     })
                 })

@@ -579,17 +579,28 @@ pub fn render_anomaly(s: &Value) -> Result<String, String> {
           backlog left unread; unread but acknowledged (TCP_QUICKACK on the receiving socket, \
           and the acknowledgement seen by the sender before the marker); sent and read by the \
           receiver before the marker, so that its queue is empty; never sent, the sender only \
-          filling and copying a buffer of its size.\n\n\
-          | backlog | unread | acknowledged | drained | touched |\n|---|---:|---:|---:|---:|\n";
+          filling and copying a buffer of its size. The last columns count the samples where \
+          the receiver woke on another CPU than the one the marker was sent from.\n\n\
+          | backlog | unread | acknowledged | drained | touched | other CPU: unread | \
+          acknowledged | drained | touched |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    let controls = [
+        "urgent-held",
+        "urgent-acked",
+        "urgent-drained",
+        "urgent-touched",
+    ];
     for b in &backlogs {
         t += &format!("| {} |", backlog_label(b));
-        for v in [
-            "urgent-held",
-            "urgent-acked",
-            "urgent-drained",
-            "urgent-touched",
-        ] {
+        for v in controls {
             t += &format!(" {} |", median_and_p99(cell(main, b, v)?, "one_way_us"));
+        }
+        for v in controls {
+            let c = cell(main, b, v)?;
+            t += &format!(
+                " {} of {} |",
+                c["crossed"].as_u64().unwrap_or(0),
+                c["fit"].as_u64().unwrap_or(0)
+            );
         }
         t += "\n";
     }
@@ -1048,14 +1059,14 @@ mod tests {
                 "backlog": backlog, "variant": variant, "fit": 30, "unfit": 0,
                 "round_trip_us": t(rt), "one_way_us": t(ow), "woke_us": t(ow - 1.0),
                 "rcvbuf": rcvbuf, "arrived": null, "unacked": 15.0, "cwnd": 16.0,
-                "cwnd_full": 3, "same_cpu": 12,
+                "cwnd_full": 3, "same_cpu": 12, "crossed": 7,
                 "counters": {"TCPLossProbes": 6, "TCPRcvCollapsed": 2},
             }),
             None => json!({
                 "backlog": backlog, "variant": variant, "fit": 0, "unfit": 30,
                 "round_trip_us": null, "one_way_us": null, "woke_us": null,
                 "rcvbuf": rcvbuf, "arrived": 200000.0, "unacked": null, "cwnd": null,
-                "cwnd_full": 0, "same_cpu": 0, "counters": {"TCPToZeroWindowAdv": 30},
+                "cwnd_full": 0, "same_cpu": 0, "crossed": 0, "counters": {"TCPToZeroWindowAdv": 30},
             }),
         }
     }
@@ -1171,7 +1182,7 @@ mod tests {
             // 15 unacked of a window of 16; 12 of 120 full; 4 cells of 6
             // probes over 120 samples.
             "| 1 MiB | 15 | 16 | 12 of 120 | 36000.0 | 10.0 | 0.20 | 0.00 |",
-            "| 1 MiB | 10.0 (20.0) | 10.0 (20.0) | 10.0 (20.0) | 10.0 (20.0) |",
+            "| 1 MiB | 10.0 (20.0) | 10.0 (20.0) | 10.0 (20.0) | 10.0 (20.0) | 7 of 30 | 7 of 30 |",
             "| SO_RCVBUFFORCE 128 KiB | 256 KiB | 10.0 / 12.0 | 10.0 / 12.0 | did not fit |",
             // 3 backlogs x 8 variants x 30 samples; 2 collapses each.
             "| SO_RCVBUF 4 MiB (the rig's) | 720 | 48 | 0 |",
