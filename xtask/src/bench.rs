@@ -579,10 +579,11 @@ pub fn render_anomaly(s: &Value) -> Result<String, String> {
           backlog left unread; unread but acknowledged (TCP_QUICKACK on the receiving socket, \
           and the acknowledgement seen by the sender before the marker); sent and read by the \
           receiver before the marker, so that its queue is empty; never sent, the sender only \
-          filling and copying a buffer of its size. The last columns count the samples where \
-          the receiver woke on another CPU than the one the marker was sent from.\n\n\
-          | backlog | unread | acknowledged | drained | touched | other CPU: unread | \
-          acknowledged | drained | touched |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+          filling and copying a buffer of its size. The last columns give the delayed-ACK \
+          timers that fired per sample, unread and acknowledged: an acknowledgement that \
+          TCP_QUICKACK did not send at once came from that timer, before the marker.\n\n\
+          | backlog | unread | acknowledged | drained | touched | DelayedACKs per sample: \
+          unread | acknowledged |\n|---|---:|---:|---:|---:|---:|---:|\n";
     let controls = [
         "urgent-held",
         "urgent-acked",
@@ -594,13 +595,10 @@ pub fn render_anomaly(s: &Value) -> Result<String, String> {
         for v in controls {
             t += &format!(" {} |", median_and_p99(cell(main, b, v)?, "one_way_us"));
         }
-        for v in controls {
+        for v in &controls[..2] {
             let c = cell(main, b, v)?;
-            t += &format!(
-                " {} of {} |",
-                c["crossed"].as_u64().unwrap_or(0),
-                c["fit"].as_u64().unwrap_or(0)
-            );
+            let n = c["fit"].as_u64().unwrap_or(0).max(1) as f64;
+            t += &format!(" {:.2} |", counter(c, "DelayedACKs") as f64 / n);
         }
         t += "\n";
     }
@@ -1182,7 +1180,7 @@ mod tests {
             // 15 unacked of a window of 16; 12 of 120 full; 4 cells of 6
             // probes over 120 samples.
             "| 1 MiB | 15 | 16 | 12 of 120 | 36000.0 | 10.0 | 0.20 | 0.00 |",
-            "| 1 MiB | 10.0 (20.0) | 10.0 (20.0) | 10.0 (20.0) | 10.0 (20.0) | 7 of 30 | 7 of 30 |",
+            "| 1 MiB | 10.0 (20.0) | 10.0 (20.0) | 10.0 (20.0) | 10.0 (20.0) | 0.00 | 0.00 |",
             "| SO_RCVBUFFORCE 128 KiB | 256 KiB | 10.0 / 12.0 | 10.0 / 12.0 | did not fit |",
             // 3 backlogs x 8 variants x 30 samples; 2 collapses each.
             "| SO_RCVBUF 4 MiB (the rig's) | 720 | 48 | 0 |",
