@@ -66,13 +66,42 @@ pub fn bench(ws: &Workspace) -> Result<(), Error> {
     summary["machine"] = machine();
     summary["lab"] = lab(ws)?;
     let path = ws.root.join(SUMMARY);
-    fs::write(
-        &path,
-        serde_json::to_string_pretty(&summary).expect("JSON") + "\n",
-    )
-    .map_err(|e| Error::runtime(format!("write {}: {e}", path.display())))?;
+    fs::write(&path, layout(&summary, 0) + "\n")
+        .map_err(|e| Error::runtime(format!("write {}: {e}", path.display())))?;
     sockref::outln!("wrote {SUMMARY}")?;
     write_rendered(ws, &summary)
+}
+
+/// The summary as JSON, one value a line where it fits in `WIDE`
+/// characters (a sweep cell, a lab sample), indented where it does not:
+/// a new run changes a few hundred lines, not thousands.
+fn layout(v: &Value, indent: usize) -> String {
+    const WIDE: usize = 600;
+    let compact = v.to_string();
+    if compact.len() <= WIDE {
+        return compact;
+    }
+    let pad = "  ".repeat(indent + 1);
+    let (open, close, items): (char, char, Vec<String>) = match v {
+        Value::Object(map) => (
+            '{',
+            '}',
+            map.iter()
+                .map(|(k, v)| format!("{}: {}", Value::from(k.as_str()), layout(v, indent + 1)))
+                .collect(),
+        ),
+        Value::Array(list) => (
+            '[',
+            ']',
+            list.iter().map(|v| layout(v, indent + 1)).collect(),
+        ),
+        _ => return compact,
+    };
+    format!(
+        "{open}\n{pad}{}\n{}{close}",
+        items.join(&format!(",\n{pad}")),
+        "  ".repeat(indent)
+    )
 }
 
 /// Runs the lab benches (benches/benches/lab.rs): their samples, or why
@@ -1237,6 +1266,18 @@ mod tests {
         let mut s = sample();
         s["lab"] = lab;
         s
+    }
+
+    #[test]
+    fn the_summary_is_laid_out_one_cell_a_line_and_reads_back_the_same() {
+        let s = sample();
+        let text = layout(&s, 0);
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), s);
+        let cell_lines = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("{\"arrived\""))
+            .count();
+        assert_eq!(cell_lines, 3 * 8 + 3 * 4, "{text}");
     }
 
     #[test]
