@@ -90,8 +90,8 @@ pub struct Buffer {
 /// The buffers of the sweep; the first is the one the rig always used.
 pub const BUFFERS: [Buffer; 5] = [
     Buffer {
-        key: "set-4MiB",
-        label: "SO_RCVBUF 4 MiB (the rig's)",
+        key: "rig-4MiB",
+        label: "4 MiB, forced (the rig's)",
         rcvbuf: crate::RIG_BUFFER,
         main: true,
     },
