@@ -1,11 +1,18 @@
-//! The benches of "Measuring urgency". `cargo xtask bench` runs them and
-//! writes the book's figures; `cargo bench -p sockref-benches -- --test`
-//! runs each once, as check-all does.
+//! The benches of "Measuring urgency". `cargo xtask bench` runs them (with
+//! `--bench`) and writes the book's figures. Without `--bench` (`cargo
+//! test --bench latency`, as check-all runs it), or with `--test`,
+//! criterion runs each bench once and the sweep only one short round: a
+//! smoke test, not a figure.
+//!
+//! A full run moves into a network namespace of its own with only
+//! loopback (where permitted), so that the TCP counters read around each
+//! sample of the sweep count this rig and nothing else on the machine.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion};
-use sockref_benches::{BACKLOGS, Echo, Marker, UrgentRig, record, summary};
+use criterion::Criterion;
+use serde_json::json;
+use sockref_benches::{Echo, record, summary, sweep};
 
 fn round_trips(c: &mut Criterion) {
     let mut echo = Echo::new();
@@ -42,49 +49,69 @@ fn interleaved(rounds: usize) {
     }
 }
 
-fn urgency(c: &mut Criterion) {
-    let mut rig = UrgentRig::new();
-    let mut group = c.benchmark_group("marker");
-    for (bytes, label, _) in BACKLOGS {
-        for (marker, name) in [(Marker::Urgent, "urgent"), (Marker::Normal, "normal")] {
-            group.bench_with_input(BenchmarkId::new(name, label), &bytes, |b, &bytes| {
-                b.iter_custom(|iters| {
-                    (0..iters)
-                        .map(|_| {
-                            let d = rig.measure(marker, bytes);
-                            record(&format!("{name}/{label}"), d);
-                            d
-                        })
-                        .sum()
-                })
-            });
-        }
-    }
-    group.bench_function("sigurg/0", |b| {
-        b.iter_custom(|iters| {
-            (0..iters)
-                .map(|_| {
-                    let d = rig.measure(Marker::Sigurg, 0);
-                    record("sigurg/0", d);
-                    d
-                })
-                .sum()
-        })
-    });
-    group.finish();
+/// Rounds of the sweep (each visits every backlog and variant once), and
+/// the most time it may take: `cargo xtask bench` stays within minutes.
+const ROUNDS: usize = 40;
+const SWEEP_LIMIT: Duration = Duration::from_secs(150);
+
+/// The load averages of the machine (`/proc/loadavg`: 1, 5, 15 minutes).
+fn load() -> serde_json::Value {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let v: Vec<f64> = text
+        .split_whitespace()
+        .take(3)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    json!(v)
+}
+
+/// This process's nice value (`/proc/self/stat`, the 19th field).
+fn nice() -> i64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name, in brackets, may hold spaces: count after it.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(16)?.parse().ok())
+        .unwrap_or(0)
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--test");
+    // `cargo bench` passes --bench; `cargo bench -- --test` adds --test.
+    let full = std::env::args().any(|a| a == "--bench") && !std::env::args().any(|a| a == "--test");
+    // First, before any thread starts: every later thread lives there too.
+    let namespace = if full {
+        netlab::private_loopback().map_err(|why| format!("no private namespace: {why}"))
+    } else {
+        Err("a quick run reads no counters".to_string())
+    };
+    let load_before = load();
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(2))
         .sample_size(30)
         .configure_from_args();
     round_trips(&mut c);
-    interleaved(if quick { 20 } else { 20_000 });
-    urgency(&mut c);
+    interleaved(if full { 20_000 } else { 20 });
     c.final_summary();
+    let load_sweep = load();
+    let mut sweep = if full {
+        let deadline = Instant::now() + SWEEP_LIMIT;
+        sweep::run(
+            &sweep::BUFFERS,
+            &sweep::BACKLOGS,
+            ROUNDS,
+            namespace.is_ok(),
+            deadline,
+        )
+    } else {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let few = [sweep::BACKLOGS[0], sweep::BACKLOGS[3]];
+        sweep::run(&sweep::BUFFERS[..1], &few, 1, false, deadline)
+    };
+    sweep["namespace"] = match &namespace {
+        Ok(()) => json!("private"),
+        Err(why) => json!(why),
+    };
+    eprintln!("sweep: {} rounds", sweep["rounds"]);
     let out = std::env::var_os("SOCKREF_BENCH_SUMMARY")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| {
@@ -95,8 +122,10 @@ fn main() {
         std::fs::create_dir_all(dir).expect("create the summary's folder");
     }
     let mut all = summary();
-    // The figures' x axis, named once (netlab::notice::BACKLOGS).
-    all["backlogs"] = serde_json::json!(BACKLOGS.map(|(_, key, label)| [key, label]));
+    all["sweep"] = sweep;
+    all["load"] = json!({
+        "start": load_before, "sweep": load_sweep, "end": load(), "nice": nice(),
+    });
     let text = serde_json::to_string_pretty(&all).expect("summary as JSON");
     std::fs::write(&out, text + "\n").expect("write the summary");
     println!("samples summarised in {}", out.display());

@@ -3,19 +3,26 @@
 
 use std::collections::BTreeMap;
 
-/// The counters a receive-side stall shows in.
+/// The counters a receive-side stall shows in: a queue collapsed or pruned
+/// to fit its buffer, segments dropped for want of room, the window shut
+/// and reopened, segments parked in the out-of-order or backlog queues,
+/// memory pressure, and the acknowledgements and probes around them.
 pub const WATCHED: &[&str] = &[
     "TCPRcvCollapsed",
     "PruneCalled",
     "RcvPruned",
     "OfoPruned",
+    "TCPOFOQueue",
     "TCPRcvQDrop",
     "TCPZeroWindowDrop",
     "TCPToZeroWindowAdv",
     "TCPFromZeroWindowAdv",
     "TCPWantZeroWindowAdv",
+    "TCPWinProbe",
+    "TCPBacklogDrop",
     "TCPBacklogCoalesce",
     "TCPRcvCoalesce",
+    "TCPMemoryPressures",
     "DelayedACKs",
     "TCPLossProbes",
 ];

@@ -216,6 +216,20 @@ impl Drop for Lab {
     }
 }
 
+/// Moves the calling thread into a new, unnamed network namespace with
+/// only loopback, brought up (`unshare(CLONE_NEWNET)`, then `ip link set lo
+/// up`). Threads it starts afterwards live there too, so the namespace's
+/// TCP counters ([`counters::tcp_ext`]) count only what they do. Nothing
+/// has a name: the namespace goes when its last thread does, even after a
+/// `kill -9`. Call it on a thread made for the purpose, or on the main
+/// thread before it starts any other: a thread cannot come back.
+pub fn private_loopback() -> Result<(), String> {
+    nix::sched::unshare(CloneFlags::CLONE_NEWNET)
+        .map_err(|e| format!("unshare(CLONE_NEWNET): {e}"))?;
+    // `ip` forks from this thread and so runs in the new namespace.
+    ip(&["link", "set", "lo", "up"])
+}
+
 /// Deletes one namespace (if it exists) and forgets it.
 fn delete_netns(name: &str) -> Result<(), String> {
     let listed = list_netns().iter().any(|n| n == name);
