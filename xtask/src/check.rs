@@ -347,6 +347,8 @@ fn tests(g: &mut Grader<'_>, stage: &'static str) {
                 "-p",
                 "sockref",
                 "-p",
+                "netlab",
+                "-p",
                 "xtask",
                 "-p",
                 "sockref-benches",
