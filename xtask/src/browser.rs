@@ -534,7 +534,14 @@ impl Run<'_> {
             ));
         }
         self.picker(&found["picker"], page, lang)?;
-        let overflow = strings(&found["overflow"]);
+        // A translation shares the English page's code and figures, so
+        // their widths were measured there; its screenshots are still taken.
+        let english = lang.code == ENGLISH.code;
+        let overflow = if english {
+            strings(&found["overflow"])
+        } else {
+            Vec::new()
+        };
         if !overflow.is_empty() {
             return Err(format!(
                 "{} block(s) cut off at {} px (wider than the text column):\n{}",
@@ -548,7 +555,7 @@ impl Run<'_> {
             return Err(missing_alt.join("\n"));
         }
         self.screenshot(client, page, DESKTOP.0, "").await?;
-        let has = found["svg"].as_u64().unwrap_or(0) > 0;
+        let has = english && found["svg"].as_u64().unwrap_or(0) > 0;
         if has || self.out.is_some() {
             self.figures(client, has).await?;
         }
