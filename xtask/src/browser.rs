@@ -14,8 +14,9 @@
 //! 390 px, and at 1280 px in the `navy` theme (check-all's browser stage
 //! runs the same checks without them, to stay within its time budget). The search box must find
 //! `sockatmark` and `connect_retry` (mdBook fills it from `?search=`).
-//! Every translation (`target/book/<code>/`) gets the same page checks and
-//! a search for `sockatmark`, and on every page of every language the
+//! Every translation (`target/book/<code>/`) gets the same page checks
+//! (less the widths of code and figure text, which are the English
+//! pages') and a search for `sockatmark`, and on every page of every language the
 //! language picker must offer each language, each link reaching the same
 //! chapter. Internal links are checked on the HTML by the `links` stage.
 
