@@ -23,6 +23,7 @@ use serde_json::json;
 use sockref::Error;
 use sockref::testing::GroupChild;
 
+use super::hostile;
 use super::kit::{self, Spec};
 use super::sandbox::{self, BUILD, PROGRAM, Run, Sandbox};
 use super::{bodies, exercises};
@@ -30,6 +31,7 @@ use crate::Workspace;
 use crate::normalize::{normalize, without_rust_only_lines};
 use crate::programs::first_difference;
 use crate::sections::{self, Exercise, Interop, Section};
+use crate::stress::Peer;
 
 /// One check of one exercise in one language.
 #[derive(Debug, Clone)]
@@ -40,6 +42,8 @@ pub struct CheckResult {
     pub skipped: bool,
     pub hidden: bool,
     pub detail: String,
+    /// How long it took.
+    pub seconds: f64,
 }
 
 /// One exercise in one language.
@@ -133,14 +137,20 @@ fn find_program(bin: &str) -> Option<&'static sections::Program> {
         .find(|p| p.bin == bin)
 }
 
-/// One run of a reference program, in `sandbox`'s network namespace if given.
+/// One run of a reference program (Rust, or with `lang` "c" the C twin),
+/// in `sandbox`'s network namespace if given.
 pub fn reference_run(
     ws: &Workspace,
+    lang: &str,
     program: &str,
     args: &[String],
     sandbox: Option<&Sandbox>,
 ) -> Result<Run, String> {
-    let binary = ws.rust_binary(program);
+    let binary = if lang == "c" {
+        ws.c_binary(program)
+    } else {
+        ws.rust_binary(program)
+    };
     let cmd = match sandbox {
         Some(s) => s.reference(&binary, args),
         None => {
@@ -163,14 +173,15 @@ impl References {
         &self,
         ws: &Workspace,
         sandbox: &Sandbox,
+        lang: &str,
         program: &str,
         args: &[String],
     ) -> Result<String, String> {
-        let key = (program.to_string(), args.to_vec());
+        let key = (format!("{lang}:{program}"), args.to_vec());
         if let Some(t) = self.runs.lock().expect("references lock").get(&key) {
             return Ok(t.clone());
         }
-        let run = reference_run(ws, program, args, Some(sandbox))?;
+        let run = reference_run(ws, lang, program, args, Some(sandbox))?;
         if let Some(why) = run.abnormal(PROGRAM.wall) {
             return Err(format!("the reference {program} {args:?} {why}"));
         }
@@ -809,6 +820,26 @@ fn exercise(id: &str) -> Option<(&'static Section, &'static Exercise)> {
     exercises().into_iter().find(|(_, e)| e.id == id)
 }
 
+/// What one check found.
+enum Verdict {
+    Pass,
+    Fail(String),
+    /// Not counted either way, with the reason.
+    Skip(String),
+}
+
+impl From<Result<(), String>> for Verdict {
+    fn from(r: Result<(), String>) -> Verdict {
+        match r {
+            Ok(()) => Verdict::Pass,
+            Err(why) => Verdict::Fail(why),
+        }
+    }
+}
+
+/// A check to run: its name, whether it is hidden, and the check.
+type Planned<'a> = (String, bool, Box<dyn FnOnce() -> Verdict + 'a>);
+
 #[allow(clippy::too_many_arguments)]
 fn grade_exercise(
     ws: &Workspace,
@@ -826,6 +857,7 @@ fn grade_exercise(
         skipped: false,
         hidden: false,
         detail,
+        seconds: 0.0,
     };
     // The markers must still be there, once.
     let marked = marker_count(ws, scratch, section, e, lang);
@@ -842,7 +874,9 @@ fn grade_exercise(
         Ok(b) => b,
         Err(why) => return vec![fail("build", why)],
     };
+    let binary = binary.as_str();
     let program = find_program(e.program()).expect("exercises name programs");
+    let mut plan: Vec<Planned<'_>> = Vec::new();
     let mut runs: Vec<(String, Vec<String>, bool)> = Vec::new();
     for c in program.cases.iter().filter(|c| e.cases.contains(&c.name)) {
         runs.push((c.name.clone(), c.args.clone(), false));
@@ -853,64 +887,122 @@ fn grade_exercise(
     for r in &e.hidden {
         runs.push((r.case.clone(), r.args.clone(), true));
     }
-    let mut checks: Vec<CheckResult> = Vec::new();
-    // All or nothing: after the first failure the rest cannot change the
-    // points, and is not run.
-    let failed = |checks: &[CheckResult]| checks.iter().any(|c| !c.passed && !c.skipped);
     for (case, args, hidden) in runs {
-        if failed(&checks) {
-            return checks;
-        }
-        let result = refs.get(ws, sandbox, e.program(), &args).and_then(|want| {
-            let run = student_run(sandbox, &binary, &args)?;
-            if let Some(why) = run.abnormal(PROGRAM.wall) {
-                return Err(format!("your program {why}"));
-            }
-            compare(&want, &full_text(&run), lang, &e.lines)
-        });
-        checks.push(CheckResult {
-            name: format!("{} {case}", if hidden { "hidden" } else { "case" }),
-            passed: result.is_ok(),
-            skipped: false,
+        let name = format!("{} {case}", if hidden { "hidden" } else { "case" });
+        plan.push((
+            name,
             hidden,
-            detail: result.err().unwrap_or_default(),
-        });
+            Box::new(move || {
+                let reference = if e.port { "c" } else { "rust" };
+                refs.get(ws, sandbox, reference, e.program(), &args)
+                    .and_then(|want| {
+                        let run = student_run(sandbox, binary, &args)?;
+                        if let Some(why) = run.abnormal(PROGRAM.wall) {
+                            return Err(format!("your program {why}"));
+                        }
+                        let got = full_text(&run);
+                        if e.port {
+                            // The C twin prints no std:: lines.
+                            compare(&want, &without_rust_only_lines(&got), "c", &e.lines)
+                        } else {
+                            compare(&want, &got, lang, &e.lines)
+                        }
+                    })
+                    .into()
+            }),
+        ));
     }
     for pairing in &e.interop {
-        if failed(&checks) {
-            return checks;
-        }
         let Some(interop) = section.interop.iter().find(|i| &i.name == pairing) else {
             continue;
         };
-        let result = check_interop(ws, sandbox, &binary, e.program(), interop, lang);
-        checks.push(CheckResult {
-            name: format!("interop {pairing}"),
-            passed: result.is_ok(),
-            skipped: false,
-            hidden: false,
-            detail: result.err().unwrap_or_default(),
-        });
+        for ip in hostile::IPS {
+            plan.push((
+                format!("interop {pairing} over {ip}"),
+                false,
+                Box::new(move || {
+                    check_interop(ws, sandbox, binary, e.program(), interop, lang, ip).into()
+                }),
+            ));
+        }
     }
     for probe in &e.probes {
-        if failed(&checks) {
-            return checks;
+        match probe.as_str() {
+            "refused" => plan.push((
+                format!("probe {probe}"),
+                false,
+                Box::new(move || probe_refused(ws, sandbox, binary, program, lang).into()),
+            )),
+            "fresh-socket" => plan.push((
+                format!("probe {probe}"),
+                false,
+                Box::new(move || match probe_fresh_socket(sandbox, binary, program) {
+                    Ok(()) => Verdict::Pass,
+                    Err(Skip(why)) if why.starts_with("skipped") => Verdict::Skip(why),
+                    Err(Skip(why)) => Verdict::Fail(why),
+                }),
+            )),
+            "hostile-clients" => {
+                for ip in hostile::IPS {
+                    plan.push((
+                        format!("probe {probe} over {ip}"),
+                        false,
+                        Box::new(move || hostile::probe_clients(sandbox, binary, ip).into()),
+                    ));
+                }
+            }
+            other => {
+                let why = format!("unknown probe {other}");
+                plan.push((
+                    format!("probe {probe}"),
+                    false,
+                    Box::new(move || Verdict::Fail(why)),
+                ));
+            }
         }
-        let (result, skipped) = match probe.as_str() {
-            "refused" => (probe_refused(ws, sandbox, &binary, program, lang), false),
-            "fresh-socket" => match probe_fresh_socket(sandbox, &binary, program) {
-                Err(Skip(why)) if why.starts_with("skipped") => (Err(why), true),
-                other => (other.map_err(|Skip(w)| w), false),
-            },
-            other => (Err(format!("unknown probe {other}")), false),
+    }
+    for run in &e.hostile {
+        for peer in run.peers.iter().filter_map(|p| Peer::from_key(p)) {
+            for ip in hostile::IPS {
+                plan.push((
+                    format!(
+                        "hostile {} over {ip} ({})",
+                        peer.key(),
+                        run.receiver_args.join(" ")
+                    ),
+                    false,
+                    Box::new(move || {
+                        hostile::check_receiver(sandbox, binary, run, peer, ip)
+                            .map_err(|why| format!("{}: {why}", peer.name()))
+                            .into()
+                    }),
+                ));
+            }
+        }
+    }
+    // All or nothing: after the first failure the rest cannot change the
+    // points, and is not run.
+    let mut checks: Vec<CheckResult> = Vec::new();
+    for (name, hidden, check) in plan {
+        let t = Instant::now();
+        let verdict = check();
+        let seconds = t.elapsed().as_secs_f64();
+        let (passed, skipped, detail) = match verdict {
+            Verdict::Pass => (true, false, String::new()),
+            Verdict::Skip(why) => (false, true, why),
+            Verdict::Fail(why) => (false, false, why),
         };
         checks.push(CheckResult {
-            name: format!("probe {probe}"),
-            passed: result.is_ok(),
+            name,
+            passed,
             skipped,
-            hidden: false,
-            detail: result.err().unwrap_or_default(),
+            hidden,
+            detail,
+            seconds,
         });
+        if !passed && !skipped {
+            break;
+        }
     }
     checks
 }
@@ -1008,8 +1100,9 @@ fn check_interop(
     program: &str,
     interop: &Interop,
     lang: &str,
+    ip: &str,
 ) -> Result<(), String> {
-    let ip = "127.0.0.1".to_string();
+    let ip = ip.to_string();
     let recv_args = |extra: &[String]| {
         let mut a = vec![ip.clone(), "0".into()];
         a.extend(extra.iter().cloned());
@@ -1095,7 +1188,13 @@ fn probe_refused(
     let port = closed_port(sandbox)?;
     let mut args = vec!["127.0.0.1".to_string(), port.to_string()];
     args.extend(program.connects.clone().unwrap_or_default());
-    let want = full_text(&reference_run(ws, &program.bin, &args, Some(sandbox))?);
+    let want = full_text(&reference_run(
+        ws,
+        "rust",
+        &program.bin,
+        &args,
+        Some(sandbox),
+    )?);
     let run = student_run(sandbox, binary, &args)?;
     if let Some(why) = run.abnormal(PROGRAM.wall) {
         return Err(format!("your program {why}"));
@@ -1206,6 +1305,7 @@ pub fn write_reports(g: &Graded, dir: &Path) -> std::io::Result<()> {
                         "skipped": c.skipped,
                         "hidden": c.hidden,
                         "detail": if c.hidden { String::new() } else { c.detail.clone() },
+                        "seconds": (c.seconds * 100.0).round() / 100.0,
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             })

@@ -479,7 +479,8 @@ fn write_expected(ws: &Workspace, dir: &Path, spec: &Spec) -> Result<(), Error> 
         .filter(|(_, e)| spec.exercises.contains(&e.id))
     {
         for (case, args) in public_runs(e) {
-            let run = super::grade::reference_run(ws, e.program(), &args, None)
+            let reference = if e.port { "c" } else { "rust" };
+            let run = super::grade::reference_run(ws, reference, e.program(), &args, None)
                 .map_err(Error::runtime)?;
             let path = dir.join("expected").join(expected_name(e.program(), &case));
             fs::write(&path, run.text())

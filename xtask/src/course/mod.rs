@@ -11,9 +11,11 @@
 //!
 //! The marked regions are both the answer key and, replaced by a stub, the
 //! starter code: `kit` writes a student's kit from them, `grade` grades one
-//! (or a class), `sandbox` is where student code runs.
+//! (or a class), `hostile` runs the stress suite's peers and clients
+//! against a student's program, `sandbox` is where student code runs.
 
 pub mod grade;
+pub mod hostile;
 pub mod kit;
 pub mod sandbox;
 pub mod selftest;
@@ -26,7 +28,7 @@ use std::path::{Path, PathBuf};
 use crate::sections::{self, Exercise, Section};
 
 /// The grader's own checks an exercise may name (see `grade`).
-pub const PROBES: &[&str] = &["refused", "fresh-socket"];
+pub const PROBES: &[&str] = &["refused", "fresh-socket", "hostile-clients"];
 
 /// The languages of a kit, as `--lang` takes them.
 pub const LANGS: &[&str] = &["rust", "c"];
@@ -411,7 +413,7 @@ pub fn exercises_block(section: &Section) -> String {
                     ("sender", "receiver", &i.receiver)
                 };
                 out.push_str(&format!(
-                    "- interop `{pairing}`: your program as the {mine}, the reference `{other}` as the {theirs}, over 127.0.0.1; your side's transcript matches the all-reference run\n"
+                    "- interop `{pairing}`: your program as the {mine}, the reference `{other}` as the {theirs}, over 127.0.0.1 and over ::1; your side's transcript matches the all-reference run\n"
                 ));
             }
         }
@@ -423,9 +425,41 @@ pub fn exercises_block(section: &Section) -> String {
                 "fresh-socket" => {
                     "traced with strace against a closed port, your client makes a new socket for every connect attempt"
                 }
+                "hostile-clients" => {
+                    "your server, started with `127.0.0.1 0` and with `::1 0`, meets the stress suite's misbehaving clients (connect and close, garbage, silence, a half-close, a reset), then a client that resets its connection while it waits in the accept queue; it must still answer the next client with its status line, and still be running"
+                }
                 _ => "a check of the grader's own",
             };
             out.push_str(&format!("- probe `{probe}`: {text}\n"));
+        }
+        for run in &e.hostile {
+            let peers: Vec<String> = run
+                .peers
+                .iter()
+                .filter_map(|p| crate::stress::Peer::from_key(p))
+                .map(|p| format!("`{}` ({})", p.key(), p.name()))
+                .collect();
+            let waiting: Vec<String> = run
+                .peers
+                .iter()
+                .filter_map(|p| crate::stress::Peer::from_key(p))
+                .filter(|p| p.receiver_may_wait_for_eof())
+                .map(|p| format!("`{}`", p.key()))
+                .collect();
+            let wait = if waiting.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (and `--wait-eof`, reading once the stream has ended, for {})",
+                    waiting.join(", ")
+                )
+            };
+            out.push_str(&format!(
+                "- hostile peers, each over 127.0.0.1 and ::1, against your receiver started as `{} IP 0 --timeout 5 {}`{wait}: {}; it must end by itself with status 0 or 1, report no byte that was not sent, and lose none the kernel delivered\n",
+                e.program(),
+                run.receiver_args.join(" "),
+                peers.join(", ")
+            ));
         }
         if !e.hidden.is_empty() {
             out.push_str(&format!(

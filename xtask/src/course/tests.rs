@@ -214,3 +214,12 @@ fn a_fork_bomb_in_the_sandbox_ends_with_its_time_limit_and_leaves_nothing() {
     assert_eq!(left, 0, "processes of the sandbox uid left running");
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The entry of the grader's peer process when the grader is this test
+/// binary (`hostile::run_job`); without the job it does nothing.
+#[test]
+fn peer_process() {
+    if let Some(job) = std::env::var_os(hostile::PEER_ENV) {
+        let _ = hostile::peer_main(&job);
+    }
+}
