@@ -14,6 +14,7 @@
 //! (or a class), `hostile` runs the stress suite's peers and clients
 //! against a student's program, `sandbox` is where student code runs.
 
+pub mod builds;
 pub mod grade;
 pub mod hostile;
 pub mod kit;
@@ -460,6 +461,20 @@ pub fn exercises_block(section: &Section) -> String {
                 run.receiver_args.join(" "),
                 peers.join(", ")
             ));
+        }
+        for (lang, links) in [("Rust", &e.tests), ("C", &e.c_tests)] {
+            for link in links {
+                let t = builds::TestRef::parse(link);
+                let how = if lang == "Rust" {
+                    "compiled with your Rust and run"
+                } else {
+                    "run with your C twin (it compiles your sources itself)"
+                };
+                out.push_str(&format!(
+                    "- test [`{}`](test:{link}) (for {lang}): this repository's test, {how}; it must pass\n",
+                    t.shown()
+                ));
+            }
         }
         if !e.hidden.is_empty() {
             out.push_str(&format!(

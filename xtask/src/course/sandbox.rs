@@ -60,15 +60,64 @@ pub const PROGRAM: Limits = Limits {
     output: OUTPUT_CAP,
 };
 
-/// A student build (cargo and rustc, or cc).
-pub const BUILD: Limits = Limits {
-    wall: Duration::from_secs(300),
-    cpu_seconds: 600,
+/// The grader's own build of the solved kit (the shared cache): trusted
+/// code, every dependency compiled from scratch the first time.
+pub const CACHE_BUILD: Limits = Limits {
+    wall: Duration::from_secs(1200),
+    cpu_seconds: 1200,
     address_space: 8 << 30,
     processes: 512,
     file_size: 1 << 30,
     open_files: 1024,
     output: 16 << 20,
+};
+
+/// A student's Rust build without build scripts of the student's: cargo
+/// and rustc over the cache, recompiling only what the student changed.
+/// Limits are per process, so one rustc stuck on a student's source is
+/// stopped by its CPU limit, and the whole build by the wall clock.
+pub const BUILD: Limits = Limits {
+    wall: Duration::from_secs(180),
+    cpu_seconds: 120,
+    address_space: 8 << 30,
+    processes: 512,
+    file_size: 256 << 20,
+    open_files: 1024,
+    output: 16 << 20,
+};
+
+/// The packages of a section whose folder holds a student's `build.rs`,
+/// built apart: the script is student code that runs at build time (a
+/// loop, a fork bomb, a flood, a sleep), so its build gets a short wall
+/// clock, and only that section's exercises depend on it.
+pub const SCRIPT_BUILD: Limits = Limits {
+    wall: Duration::from_secs(40),
+    cpu_seconds: 30,
+    processes: 128,
+    ..BUILD
+};
+
+/// One C program of the student's, compiled with `cc`.
+pub const C_BUILD: Limits = Limits {
+    wall: Duration::from_secs(30),
+    cpu_seconds: 20,
+    address_space: 2 << 30,
+    processes: 64,
+    file_size: 64 << 20,
+    open_files: 256,
+    output: OUTPUT_CAP,
+};
+
+/// One binary of this repository's tests, run against the student's code
+/// (threads reserve address space: more than a program's).
+pub const TESTS: Limits = Limits {
+    wall: Duration::from_secs(60),
+    cpu_seconds: 60,
+    address_space: 4 << 30,
+    processes: 128,
+    file_size: 64 << 20,
+    open_files: 1024,
+    output: OUTPUT_CAP,
 };
 
 /// What one bounded command did.
@@ -304,6 +353,12 @@ impl Sandbox {
     /// The protections this machine could not give, for the report.
     pub fn missing(&self) -> &[String] {
         &self.missing
+    }
+
+    /// Whether student code runs under a private root (at `/kit`), as an
+    /// unprivileged uid.
+    pub fn isolated(&self) -> bool {
+        self.isolated
     }
 
     /// Whether a network namespace of the kit's own exists: only then may

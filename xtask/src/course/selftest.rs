@@ -133,7 +133,8 @@ fn replace_in(dir: &Path, file: &str, from: &str, to: &str) -> Result<(), String
 }
 
 fn grade_one(ws: &Workspace, dir: &Path, refs: &References) -> Result<Graded, String> {
-    let g = grade::grade_kit(ws, dir, grade::uid_for(0), refs).map_err(|e| e.to_string())?;
+    let g = grade::grade_kit(ws, dir, grade::uid_for(0), refs, grade::WORKERS)
+        .map_err(|e| e.to_string())?;
     let _ = fs::remove_dir_all(grade::grade_dir(ws).join(&g.kit).join("scratch"));
     Ok(g)
 }
