@@ -126,6 +126,14 @@ pub fn build_reference(ws: &Workspace, programs: &BTreeSet<String>) -> Result<()
             String::from_utf8_lossy(&run.output.stderr)
         ));
     }
+    // A port is graded against the C twin's transcript.
+    for (_, e) in exercises()
+        .iter()
+        .filter(|(_, e)| e.port && programs.contains(e.program()))
+    {
+        let program = find_program(e.program()).ok_or("a port names no program")?;
+        crate::programs::build_c_twin(ws, program)?;
+    }
     // The Rust programs are the reference, for C students too (less the
     // std:: lines), as parity compares them.
     Ok(())
@@ -918,8 +926,14 @@ fn probe_fresh_socket(
         .find(|p| Path::new(p).is_file())
         .ok_or_else(|| Skip("skipped: strace is not installed".into()))?;
     let port = closed_port(sandbox).map_err(Skip)?;
-    let trace = sandbox.kit_path().join("probe-trace.txt");
-    let _ = fs::remove_file(sandbox.scratch.join("probe-trace.txt"));
+    // A file of its own: exercises are graded side by side.
+    static TRACES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let name = format!(
+        "probe-trace-{}.txt",
+        TRACES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let trace = sandbox.kit_path().join(&name);
+    let _ = fs::remove_file(sandbox.scratch.join(&name));
     let mut args: Vec<String> = ["-f", "-qq", "-e", "trace=socket,connect", "-o"]
         .iter()
         .map(|s| s.to_string())
@@ -932,7 +946,7 @@ fn probe_fresh_socket(
     if let Some(why) = run.abnormal(PROGRAM.wall) {
         return Err(Skip(format!("your program {why}")));
     }
-    let text = fs::read_to_string(sandbox.scratch.join("probe-trace.txt"))
+    let text = fs::read_to_string(sandbox.scratch.join(&name))
         .map_err(|_| Skip("skipped: strace wrote no trace (ptrace refused?)".into()))?;
     let sockets = text
         .lines()

@@ -339,14 +339,41 @@ pub fn exercises_block(section: &Section) -> String {
             _ => "C",
         };
         let plural = if e.points == 1 { "" } else { "s" };
+        let task = if e.port {
+            let function = program
+                .and_then(|p| {
+                    let root = crate::Workspace::locate().ok()?.root;
+                    let text = std::fs::read_to_string(root.join(&p.source)).ok()?;
+                    let lines: Vec<&str> = text.lines().collect();
+                    let at = lines
+                        .iter()
+                        .position(|l| opening(l) == Some(e.id.as_str()))?;
+                    let sig = enclosing_signature("rust", &lines, at);
+                    let name = sig
+                        .split("fn ")
+                        .nth(1)?
+                        .split('(')
+                        .next()?
+                        .trim()
+                        .to_string();
+                    Some(name)
+                })
+                .unwrap_or_else(|| "the function".into());
+            format!(
+                "a port: the kit gives you the C twin as `port/{0}.c`; write in Rust, in the region between `exercise: {1}` and `end exercise` of the program `{0}`, what its C function `{function}` does",
+                e.program(),
+                e.id
+            )
+        } else {
+            format!(
+                "write the region between `exercise: {}` and `end exercise` in the program `{}`",
+                e.id,
+                e.program()
+            )
+        };
         out.push_str(&format!(
-            "### `{}`: {}\n\nBuilds on {}. {} point{plural}, in {langs}: write the region between `exercise: {}` and `end exercise` in the program `{}`.\n\n",
-            e.id,
-            e.title,
-            e.builds_on,
-            e.points,
-            e.id,
-            e.program()
+            "### `{}`: {}\n\nBuilds on {}. {} point{plural}, in {langs}: {task}.\n\n",
+            e.id, e.title, e.builds_on, e.points,
         ));
         // What a correct solution prints: a recorded run, where one is.
         let recorded = program.and_then(|p| {
@@ -356,7 +383,7 @@ pub fn exercises_block(section: &Section) -> String {
                 .map(|c| (p, c))
         });
         match recorded {
-            Some((p, c)) => {
+            Some((p, c)) if !e.port => {
                 let only = if e.lines.is_empty() {
                     String::new()
                 } else {
@@ -370,7 +397,20 @@ pub fn exercises_block(section: &Section) -> String {
                     p.recorded_path(c)
                 ));
             }
-            None => {
+            _ if e.port => {
+                out.push_str(&format!(
+                    "A correct solution prints what the C twin prints{}.\n\n",
+                    if e.lines.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " (the exercise's lines are those starting {})",
+                            quoted(&e.lines)
+                        )
+                    }
+                ));
+            }
+            _ => {
                 let runs = kit::public_runs(e);
                 let lines: Vec<String> = runs
                     .iter()
@@ -402,6 +442,12 @@ pub fn exercises_block(section: &Section) -> String {
             } else {
                 format!("the stdout lines starting {}", quoted(&e.lines))
             };
+            if e.port {
+                out.push_str(&format!(
+                    "- case `{case}` ({shown}): {part} match the C twin's, less your lines beginning with `std::`, ports, pids and times masked\n"
+                ));
+                continue;
+            }
             out.push_str(&format!(
                 "- case `{case}` ({shown}): {part} match the reference program's, ports, pids and times masked (in C, less the `std::` lines)\n"
             ));
