@@ -6,6 +6,8 @@
 //!   kit of planted wrong solutions (one per exercise, in Rust and in C)
 //!   loses exactly the planted exercises' points.
 //! - [`self_test`] (`cargo xtask grade --self-test`): the same, then a kit
+//!   planted with wrong solutions only the slower checks catch (a server
+//!   that dies when a client resets, the broken select loop), then a kit
 //!   of hostile programs (an infinite loop, a fork bomb, 1 GB of output,
 //!   sleeping forever, a connect to 198.18.0.1 inside the namespace,
 //!   reading the grader's files, a hostile `build.rs`): each scores zero,
@@ -101,6 +103,50 @@ const PLANTS: &[Plant] = &[
         file: "c/include/oob.h",
         from: "        if (at_mark(fd))\n            say(tag, \"at OOB mark\");",
         to: "        if (0 && at_mark(fd))\n            say(tag, \"at OOB mark\");",
+    },
+];
+
+/// The exercises of the self-test's second planted kit: its plants, and
+/// beside each an exercise of the same files left right.
+pub const SLOW: &[&str] = &[
+    "initserver/initserver",
+    "initserver/serve",
+    "oob-recv/atmark",
+    "oob-recv/select",
+];
+
+/// Wrong solutions that only the slower checks catch: a hostile client,
+/// or the textbook's broken loop.
+const SLOW_PLANTS: &[Plant] = &[
+    // A server that dies when a client resets: a failed send to one
+    // client ends the server (only a reset in the accept queue shows it).
+    Plant {
+        exercise: "initserver/serve",
+        file: "rust/connect/initserver/src/lib.rs",
+        from: "    if let Err(e) = conn.send(line.as_bytes()) {\n        client_failed(client, &peer, \"send\", &e);\n    }",
+        to: "    conn.send(line.as_bytes())\n        .map_err(|e| sockref::Error::runtime(format!(\"send: {e}\")))?;",
+    },
+    Plant {
+        exercise: "initserver/serve",
+        file: "c/include/initserver.h",
+        from: "        client_failed(client, endpoint_text(&peer), \"send\");\n    close(conn);",
+        to: "        call_failed(\"send\");\n    close(conn);",
+    },
+    // The broken select loop (UNP figure 24.6): it takes the exception
+    // condition to last until the mark is passed, as the textbook's
+    // kernels report it, so on the pass after reading the urgent byte it
+    // reads out of band again, and gets EINVAL.
+    Plant {
+        exercise: "oob-recv/select",
+        file: "rust/oob/oob/src/receiver.rs",
+        from: "        if except_set.contains(conn.as_fd()) {",
+        to: "        if except_set.contains(conn.as_fd()) || just_read_oob {",
+    },
+    Plant {
+        exercise: "oob-recv/select",
+        file: "c/include/oob.h",
+        from: "        if (FD_ISSET(fd, &xset)) {",
+        to: "        if (FD_ISSET(fd, &xset) || just_read_oob) {",
     },
 ];
 
@@ -206,22 +252,28 @@ pub fn quick(ws: &Workspace) -> Vec<(String, Result<(), String>)> {
     ));
     checks.push((
         "planted wrong solutions each lose exactly their points".to_string(),
-        planted(ws, &refs),
+        planted(ws, &refs, "planted", QUICK, PLANTS).map(drop),
     ));
     checks
 }
 
-/// A solved kit with every plant: each planted exercise fails in both
-/// languages, every other exercise passes in both.
-fn planted(ws: &Workspace, refs: &References) -> Result<(), String> {
-    let dir = make_kit(ws, "planted", QUICK, true)?;
-    for p in PLANTS {
+/// A solved kit of `exercises` with `plants`: each planted exercise fails
+/// in both languages, every other exercise passes in both.
+fn planted(
+    ws: &Workspace,
+    refs: &References,
+    name: &str,
+    exercises: &[&str],
+    plants: &[Plant],
+) -> Result<String, String> {
+    let dir = make_kit(ws, name, exercises, true)?;
+    for p in plants {
         replace_in(&dir, p.file, p.from, p.to)?;
     }
     let g = grade_one(ws, &dir, refs)?;
     let mut wrong = Vec::new();
     for e in &g.exercises {
-        let is_planted = PLANTS.iter().any(|p| p.exercise == e.id);
+        let is_planted = plants.iter().any(|p| p.exercise == e.id);
         for l in &e.langs {
             if l.passed() == is_planted {
                 wrong.push(format!(
@@ -238,7 +290,7 @@ fn planted(ws: &Workspace, refs: &References) -> Result<(), String> {
         }
     }
     if wrong.is_empty() {
-        Ok(())
+        Ok(summary(&g))
     } else {
         Err(format!("{}\n{}", wrong.join("\n"), summary(&g)))
     }
@@ -453,6 +505,11 @@ pub fn hostile(ws: &Workspace) -> Result<String, String> {
 pub fn self_test(ws: &Workspace) -> Result<(), Error> {
     let mut failed = 0;
     let mut results = quick(ws);
+    let refs = References::default();
+    results.push((
+        "a server that dies when a client resets, and the broken select loop, each lose exactly their points".into(),
+        planted(ws, &refs, "planted-slow", SLOW, SLOW_PLANTS).map(|s| println!("{s}")),
+    ));
     results.push(("hostile kit".into(), hostile(ws).map(|s| println!("{s}"))));
     for (name, result) in &results {
         match result {
