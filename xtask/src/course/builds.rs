@@ -121,8 +121,13 @@ pub fn test_refs(spec: &Spec, lang: &str) -> Vec<TestRef> {
 /// The grader's shared Rust build cache: the solved kit of every exercise,
 /// built once in a sandbox at the same path, so a student's build
 /// recompiles only what differs from it.
-fn cache_dir(ws: &Workspace) -> PathBuf {
-    grade_dir(ws).join("cache")
+fn cache_dir(ws: &Workspace, fallback: bool) -> PathBuf {
+    // Paths differ inside and outside the sandbox: a cache for each.
+    if sandbox::would_isolate(fallback) {
+        grade_dir(ws).join("cache")
+    } else {
+        grade_dir(ws).join("cache-unsandboxed")
+    }
 }
 
 /// The modification time given to every file that is the same as in the
@@ -148,8 +153,8 @@ pub struct Cache {
 }
 
 /// Builds (or refreshes) the shared cache. Only trusted code is in it.
-pub fn ensure_cache(ws: &Workspace, uid: u32) -> Result<Cache, String> {
-    let dir = cache_dir(ws);
+pub fn ensure_cache(ws: &Workspace, uid: u32, fallback: bool) -> Result<Cache, String> {
+    let dir = cache_dir(ws, fallback);
     let kit = dir.join("kit");
     let spec = Spec {
         lang: "rust".into(),
@@ -187,7 +192,7 @@ pub fn ensure_cache(ws: &Workspace, uid: u32) -> Result<Cache, String> {
         let _ = fs::rename(&keep, &target);
     }
     set_times(&kit, &|_| true)?;
-    let sandbox = Sandbox::new(&kit, uid);
+    let sandbox = Sandbox::with_fallback(&kit, uid, fallback);
     sandbox.hand_over();
     let selection = Selection {
         packages: None,
@@ -625,7 +630,7 @@ pub fn build_student(
 
 /// A digest of every source of the scratch copy: two kits with the same
 /// sources build the same binaries.
-pub fn build_key(scratch: &Path, spec: &Spec) -> Result<String, String> {
+pub fn build_key(scratch: &Path, spec: &Spec, isolated: bool) -> Result<String, String> {
     use std::hash::{DefaultHasher, Hash, Hasher};
     fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
         for entry in fs::read_dir(dir)? {
@@ -648,6 +653,8 @@ pub fn build_key(scratch: &Path, spec: &Spec) -> Result<String, String> {
     files.sort();
     let mut h = DefaultHasher::new();
     spec.lang.hash(&mut h);
+    // Binaries built at /kit and on the host's path differ.
+    isolated.hash(&mut h);
     files.hash(&mut h);
     kit::STUDENT_CC_FLAGS.hash(&mut h);
     for t in test_refs(spec, "rust") {

@@ -270,13 +270,33 @@ pub fn compare(reference: &str, student: &str, lang: &str, lines: &[String]) -> 
 }
 
 /// Grades the kit in `kit_dir`; writes nothing but its scratch copy.
+/// How a kit is graded.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Exercises graded at once.
+    pub workers: usize,
+    /// The sandbox's fallback, whatever the machine allows.
+    pub fallback: bool,
+}
+
+impl Options {
+    /// `workers` at once, the fallback if the environment asks for it.
+    pub fn new(workers: usize) -> Options {
+        Options {
+            workers,
+            fallback: sandbox::fallback_asked(),
+        }
+    }
+}
+
 pub fn grade_kit(
     ws: &Workspace,
     kit_dir: &Path,
     uid: u32,
     refs: &References,
-    workers: usize,
+    options: Options,
 ) -> Result<Graded, Error> {
+    let Options { workers, fallback } = options;
     let start = Instant::now();
     let spec = kit::read_spec(kit_dir)?;
     for lang in spec.langs() {
@@ -299,15 +319,18 @@ pub fn grade_kit(
         .collect();
     build_reference(ws, &programs).map_err(Error::runtime)?;
     // The cache: for a Rust build, and for the C tests' binaries.
-    let needs_cache = spec.has_lang("rust") || !builds::test_refs(&spec, "c").is_empty();
-    let cache = if needs_cache {
-        Some(builds::ensure_cache(ws, uid).map_err(Error::runtime)?)
+    // The cache: for a Rust build, and for the C tests' binaries (which
+    // need the sandbox's /kit).
+    let isolating = sandbox::would_isolate(fallback);
+    let c_tests = isolating && !builds::test_refs(&spec, "c").is_empty();
+    let cache = if spec.has_lang("rust") || c_tests {
+        Some(builds::ensure_cache(ws, uid, fallback).map_err(Error::runtime)?)
     } else {
         None
     };
     let scripted = builds::assemble(ws, kit_dir, &scratch, &spec).map_err(Error::runtime)?;
-    let key = builds::build_key(&scratch, &spec).map_err(Error::runtime)?;
-    let sandbox = Sandbox::new(&scratch, uid);
+    let sandbox = Sandbox::with_fallback(&scratch, uid, fallback);
+    let key = builds::build_key(&scratch, &spec, sandbox.isolated()).map_err(Error::runtime)?;
     let all_programs: BTreeSet<String> = spec
         .sections()
         .iter()
@@ -325,7 +348,7 @@ pub fn grade_kit(
             built
         }
     };
-    let c_tests = if spec.has_lang("c") && !builds::test_refs(&spec, "c").is_empty() {
+    let c_tests = if spec.has_lang("c") && c_tests && sandbox.isolated() {
         Some(builds::c_test_layout(ws, &sandbox, &spec, cache.as_ref()))
     } else {
         None
@@ -968,6 +991,19 @@ fn probe_fresh_socket(
 
 /// The per-exercise table, the failures, and `score: X/Y` last.
 pub fn print_report(g: &Graded) {
+    print!("{}", report_text(g));
+}
+
+/// What [`print_report`] prints: first, where the sandbox was incomplete,
+/// the protections that were missing.
+pub fn report_text(g: &Graded) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    macro_rules! println {
+        ($($arg:tt)*) => {{
+            let _ = writeln!(out, $($arg)*);
+        }};
+    }
     let (score, max) = g.score();
     if !g.missing.is_empty() {
         println!("sandbox: missing protections: {}", g.missing.join("; "));
@@ -995,6 +1031,7 @@ pub fn print_report(g: &Graded) {
         }
     }
     println!("score: {score}/{max}");
+    out
 }
 
 /// report.json, junit.xml and Gradescope's results.json into `dir`.
@@ -1115,7 +1152,7 @@ pub fn uid_for(slot: usize) -> u32 {
 /// `cargo xtask grade DIR`.
 pub fn grade_command(ws: &Workspace, dir: &Path) -> Result<(), Error> {
     let refs = References::default();
-    let g = grade_kit(ws, dir, uid_for(0), &refs, WORKERS)?;
+    let g = grade_kit(ws, dir, uid_for(0), &refs, Options::new(WORKERS))?;
     print_report(&g);
     let out = grade_dir(ws).join(&g.kit);
     write_reports(&g, &out).map_err(|e| Error::runtime(format!("{}: {e}", out.display())))?;
@@ -1152,7 +1189,7 @@ pub fn class_command(ws: &Workspace, dir: &Path, jobs: usize) -> Result<(), Erro
         .map(|(_, e)| e.program().to_string())
         .collect();
     build_reference(ws, &all).map_err(Error::runtime)?;
-    builds::ensure_cache(ws, uid_for(0)).map_err(Error::runtime)?;
+    builds::ensure_cache(ws, uid_for(0), sandbox::fallback_asked()).map_err(Error::runtime)?;
     let refs = References::default();
     let queue = Mutex::new(kits.iter().collect::<Vec<_>>());
     let outcomes: Mutex<Vec<(String, Result<Graded, String>)>> = Mutex::new(Vec::new());
@@ -1165,8 +1202,8 @@ pub fn class_command(ws: &Workspace, dir: &Path, jobs: usize) -> Result<(), Erro
                         break;
                     };
                     let name = kit_name(kit);
-                    let result =
-                        grade_kit(ws, kit, uid_for(slot + 1), refs, 1).map_err(|e| e.to_string());
+                    let result = grade_kit(ws, kit, uid_for(slot + 1), refs, Options::new(1))
+                        .map_err(|e| e.to_string());
                     if let Ok(g) = &result {
                         let out = grade_dir(ws).join(&g.kit);
                         let _ = write_reports(g, &out);

@@ -223,3 +223,30 @@ fn peer_process() {
         let _ = hostile::peer_main(&job);
     }
 }
+
+#[test]
+fn the_fallback_says_what_is_missing_and_keeps_its_limits() {
+    let dir = scratch("fallback");
+    let sandbox = sandbox::Sandbox::with_fallback(&dir, grade::uid_for(0), true);
+    assert!(!sandbox.isolated() && !sandbox.has_netns());
+    let missing = sandbox.missing().join("; ");
+    assert!(
+        missing.contains(sandbox::NO_SANDBOX_ENV)
+            && missing.contains("no network, mount or pid namespace"),
+        "{missing}"
+    );
+    assert_eq!(sandbox.kit_path(), dir);
+    // The rlimits, the clean environment and the time limit still hold.
+    let script = "ulimit -n; grep 'Max processes' /proc/self/limits | awk '{print $3}'; echo $HOME; env | grep -c CARGO";
+    let run = sh(&sandbox, script, &sandbox::PROGRAM);
+    let lines: Vec<&str> = run.stdout.lines().map(str::trim).collect();
+    assert_eq!(lines, ["256", "64", "/tmp", "0"], "{run:?}");
+    let limits = sandbox::Limits {
+        wall: std::time::Duration::from_millis(300),
+        ..sandbox::PROGRAM
+    };
+    let t = std::time::Instant::now();
+    let run = sh(&sandbox, "sleep 60 & sleep 60", &limits);
+    assert!(run.timed_out && t.elapsed() < std::time::Duration::from_secs(5));
+    fs::remove_dir_all(&dir).unwrap();
+}
