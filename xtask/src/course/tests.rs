@@ -250,3 +250,34 @@ fn the_fallback_says_what_is_missing_and_keeps_its_limits() {
     assert!(run.timed_out && t.elapsed() < std::time::Duration::from_secs(5));
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The hostile peers and clients run as a process of this very binary
+/// (here the test binary, through `peer_process`): against the reference
+/// receiver and server, in a sandbox (the fallback, on the host's
+/// loopback, so no privilege is needed), they find nothing wrong.
+#[test]
+fn hostile_peers_and_clients_pass_the_reference_programs() {
+    let ws = workspace();
+    let (recv, server) = (ws.rust_binary("oob-recv"), ws.rust_binary("initserver"));
+    if !recv.is_file() || !server.is_file() {
+        eprintln!("skipped: build oob-recv and initserver first (cargo build)");
+        return;
+    }
+    let dir = scratch("peers");
+    let sandbox = sandbox::Sandbox::with_fallback(&dir, grade::uid_for(0), true);
+    let run = crate::sections::HostileRun {
+        receiver_args: vec!["--strategy".into(), "atmark".into()],
+        peers: Vec::new(),
+    };
+    for peer in [
+        crate::stress::Peer::Gaps,
+        crate::stress::Peer::ResetMidStream,
+    ] {
+        for ip in hostile::IPS {
+            hostile::check_receiver(&sandbox, &recv.display().to_string(), &run, peer, ip)
+                .unwrap_or_else(|e| panic!("{} over {ip}: {e}", peer.name()));
+        }
+    }
+    hostile::probe_clients(&sandbox, &server.display().to_string(), "127.0.0.1").unwrap();
+    fs::remove_dir_all(&dir).unwrap();
+}
