@@ -371,8 +371,16 @@ fn readme(spec: &Spec) -> String {
         out.push_str("\n## C\n\n```console\n$ cd c\n$ make                     # every program, into c/build/\n$ ./build/services --port 80\n```\n");
     }
     out.push_str(
-        "\n## Self-check\n\n```console\n$ ./selfcheck.sh           # builds, runs every public case, compares with expected/\n```\n\nIt prints `ok` or the difference for each case, with port numbers and\nprocess ids masked. The grader runs the same cases, the reference peers in\nboth directions, and some hidden checks, each with a time limit, in a\nsandbox without network access beyond loopback.\n",
+        "\n## Self-check\n\n```console\n$ ./selfcheck.sh           # builds, runs every public case, compares with expected/\n```\n\nIt prints `ok` or the difference for each case, with port numbers and\nprocess ids masked. The grader runs the same cases, the reference peers in\nboth directions over 127.0.0.1 and ::1, peers and clients with hostile\ntiming, the course's own tests of your functions (its copy of `tests/`,\nnot yours: keep each function's signature), and some hidden checks, each\nwith a time limit, in a sandbox without network access beyond loopback.\n",
     );
+    if exercises()
+        .iter()
+        .any(|(_, e)| e.port && spec.exercises.contains(&e.id))
+    {
+        out.push_str(
+            "\n## Ports\n\nAn exercise whose title says \"Port\" asks for a function of a C program\nwritten in Rust: `port/` holds the C program to read. Your Rust program's\nlines are compared with what the C program prints.\n",
+        );
+    }
     out
 }
 
