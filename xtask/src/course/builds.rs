@@ -637,7 +637,8 @@ pub fn build_key(scratch: &Path, spec: &Spec, isolated: bool) -> Result<String, 
             let entry = entry?;
             let p = entry.path();
             let rel = p.strip_prefix(base).unwrap_or(&p).display().to_string();
-            if rel == "rust/target" || rel == "c/build" {
+            // Not sources: the build does not read them.
+            if ["rust/target", "c/build", "README.md", "selfcheck.sh"].contains(&rel.as_str()) {
                 continue;
             }
             if entry.file_type()?.is_dir() {
