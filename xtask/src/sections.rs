@@ -100,6 +100,25 @@ pub struct Exercise {
     /// A check of the grader's own (`course::grade::PROBES`).
     #[serde(default)]
     pub probes: Vec<String>,
+    /// The stress suite's hostile peers (`stress::Peer`, by key) against
+    /// the student's receiver started with these arguments, over 127.0.0.1
+    /// and ::1 (`course::hostile`).
+    #[serde(default)]
+    pub hostile: Vec<HostileRun>,
+    /// This repository's tests of the region, run against the student's
+    /// Rust: `PACKAGE/tests/FILE.rs` (every test of the file) or
+    /// `...#FUNCTION`, relative to the section folder when read, to the
+    /// workspace root once loaded.
+    #[serde(default)]
+    pub tests: Vec<String>,
+    /// The same against the student's C: tests that build and run the C
+    /// twin from the sources beside them.
+    #[serde(default)]
+    pub c_tests: Vec<String>,
+    /// A port: the student writes in Rust what the C twin does, and the
+    /// transcript to match is the C twin's.
+    #[serde(default)]
+    pub port: bool,
 }
 
 impl Exercise {
@@ -111,6 +130,16 @@ impl Exercise {
     pub fn has(&self, lang: &str) -> bool {
         self.languages.iter().any(|l| l == lang)
     }
+}
+
+/// Hostile peers against a student's receiver: its arguments after
+/// `IP 0`, and the peers by key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HostileRun {
+    #[serde(default)]
+    pub receiver_args: Vec<String>,
+    pub peers: Vec<String>,
 }
 
 /// A run of an exercise: a name and the arguments.
@@ -395,6 +424,22 @@ pub fn load_section(root: &Path, dir: &Path) -> Result<Section, Vec<String>> {
         &manifest.interop,
         &programs,
     ));
+    let mut exercises = manifest.exercises;
+    for e in &mut exercises {
+        for test in e.tests.iter_mut().chain(e.c_tests.iter_mut()) {
+            let package = test.split('/').next().unwrap_or_default();
+            if !packages.iter().any(|p| p == package) || !test.contains("/tests/") {
+                problems.push(format!(
+                    "{manifest_path}: exercise {}: test {test}: expected PACKAGE/tests/FILE.rs[#FUNCTION] with a package of this section",
+                    e.id
+                ));
+            }
+            *test = format!("{rel}/{test}");
+            if let Err(why) = check_test_link(root, test) {
+                problems.push(format!("{manifest_path}: exercise {}: {why}", e.id));
+            }
+        }
+    }
     let mut seeds = manifest.seeds;
     for seed in &mut seeds {
         let mut bad =
@@ -425,7 +470,7 @@ pub fn load_section(root: &Path, dir: &Path) -> Result<Section, Vec<String>> {
         }
     }
     let figures = programs.iter().flat_map(|p| &p.figures);
-    let builds_on = manifest.exercises.iter().map(|e| &e.builds_on);
+    let builds_on = exercises.iter().map(|e| &e.builds_on);
     for reference in manifest.textbook.iter().chain(figures).chain(builds_on) {
         if !is_reference(reference) {
             problems.push(format!(
@@ -453,7 +498,7 @@ pub fn load_section(root: &Path, dir: &Path) -> Result<Section, Vec<String>> {
         shared,
         programs,
         interop: manifest.interop,
-        exercises: manifest.exercises,
+        exercises,
         seeds,
     })
 }
@@ -517,8 +562,38 @@ fn check_exercises(
                 ));
             }
         }
-        if e.cases.is_empty() && e.runs.is_empty() && e.interop.is_empty() && e.probes.is_empty() {
-            bad("nothing grades it: give cases, runs, interop or probes".into());
+        for run in &e.hostile {
+            for peer in &run.peers {
+                if peer == crate::stress::Peer::MegabyteThenUrgent.key() {
+                    bad(format!(
+                        "hostile peer '{peer}': a receiver's transcript of it is larger than the grader keeps of a student's output"
+                    ));
+                } else if crate::stress::Peer::from_key(peer).is_none() {
+                    let keys: Vec<&str> = crate::stress::PEERS.iter().map(|p| p.key()).collect();
+                    bad(format!(
+                        "no hostile peer '{peer}' (peers: {})",
+                        keys.join(", ")
+                    ));
+                }
+            }
+        }
+        if e.port && e.languages != ["rust"] {
+            bad("a port is written in Rust from the C twin: languages = [\"rust\"]".into());
+        }
+        if !e.c_tests.is_empty() && !e.has("c") {
+            bad("c-tests, but no C region".into());
+        }
+        if !e.tests.is_empty() && !e.has("rust") {
+            bad("tests, but no Rust region".into());
+        }
+        if e.cases.is_empty()
+            && e.runs.is_empty()
+            && e.interop.is_empty()
+            && e.probes.is_empty()
+            && e.hostile.is_empty()
+            && e.tests.is_empty()
+        {
+            bad("nothing grades it: give cases, runs, interop, probes, hostile or tests".into());
         }
     }
     problems

@@ -11,7 +11,9 @@
 //! - **Hostile peers** against every receiving strategy of `oob-recv`, Rust
 //!   and C: a reset before any data, a reset mid-stream, a megabyte then an
 //!   urgent byte, a thousand urgent bytes back to back, normal and urgent
-//!   bytes alternating. Every byte the receiver reports must be one that was
+//!   bytes alternating with no gap, the same with gaps, and a peer that
+//!   pauses between two urgent bytes (the course's grader runs these peers
+//!   against students' receivers). Every byte the receiver reports must be one that was
 //!   sent, none twice, normal data in order; and a strategy that promises
 //!   to lose nothing (all but `select-broken`, `poll-rdband` and `naive`,
 //!   which show mistakes) must report every byte. On
@@ -244,57 +246,90 @@ fn shown(args: &[OsString]) -> String {
 }
 
 /// A hostile sender: what it does to the connection, and what it sent.
-#[derive(Debug, Clone, Copy)]
-enum Peer {
+/// The course's grader runs the same peers against a student's receiver
+/// (`course::hostile`), by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer {
     ResetAtOnce,
     ResetMidStream,
     MegabyteThenUrgent,
     UrgentFlood,
     Alternating,
+    Gaps,
+    Pause,
 }
 
-const PEERS: [Peer; 5] = [
+pub const PEERS: [Peer; 7] = [
     Peer::ResetAtOnce,
     Peer::ResetMidStream,
     Peer::MegabyteThenUrgent,
     Peer::UrgentFlood,
     Peer::Alternating,
+    Peer::Gaps,
+    Peer::Pause,
 ];
 
 /// What a peer sent: normal bytes in order, and every byte sent urgent.
-#[derive(Debug, Default)]
-struct Sent {
-    normal: Vec<u8>,
-    urgent: Vec<u8>,
-    reset: bool,
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Sent {
+    pub normal: Vec<u8>,
+    pub urgent: Vec<u8>,
+    pub reset: bool,
 }
+
+/// The gap between the rounds of the `gaps` peer, and the `pause` peer's
+/// pause. These are the hostile timing under test, not a wait for
+/// something: a receiver must cope with whatever arrives when.
+const GAP: Duration = Duration::from_millis(40);
+const PAUSE: Duration = Duration::from_millis(400);
 
 impl Peer {
     /// The receiver may wait for the end of the stream before reading:
-    /// not behind a megabyte, which no buffer holds until it is read.
-    fn receiver_may_wait_for_eof(self) -> bool {
-        !matches!(self, Peer::MegabyteThenUrgent)
+    /// not behind a megabyte, which no buffer holds until it is read, nor
+    /// where the timing of the reads is the point.
+    pub fn receiver_may_wait_for_eof(self) -> bool {
+        !matches!(self, Peer::MegabyteThenUrgent | Peer::Gaps | Peer::Pause)
     }
 
-    /// Urgent bytes sent back to back: when a new mark arrives while the
-    /// reader stands at the old urgent byte, Linux discards that byte
-    /// (tcp_check_urg), so fewer bytes than were sent can be delivered.
-    fn kernel_may_drop_urgent_bytes(self) -> bool {
-        matches!(self, Peer::UrgentFlood)
+    /// Urgent bytes sent back to back, or read while more arrive: when a
+    /// new mark arrives while the reader stands at the old urgent byte,
+    /// Linux discards that byte (tcp_check_urg), so fewer bytes than were
+    /// sent can be delivered.
+    pub fn kernel_may_drop_urgent_bytes(self) -> bool {
+        matches!(self, Peer::UrgentFlood | Peer::Gaps | Peer::Pause)
     }
 
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Peer::ResetAtOnce => "reset before any data",
             Peer::ResetMidStream => "reset mid-stream",
             Peer::MegabyteThenUrgent => "1 MiB then an urgent byte",
             Peer::UrgentFlood => "1000 urgent bytes back to back",
-            Peer::Alternating => "normal and urgent bytes alternating",
+            Peer::Alternating => "normal and urgent bytes alternating, no gap",
+            Peer::Gaps => "normal and urgent bytes with gaps between",
+            Peer::Pause => "a peer that pauses between two urgent bytes",
         }
     }
 
+    /// The name a section manifest gives it (`hostile` of an exercise).
+    pub fn key(self) -> &'static str {
+        match self {
+            Peer::ResetAtOnce => "reset-at-once",
+            Peer::ResetMidStream => "reset-mid-stream",
+            Peer::MegabyteThenUrgent => "megabyte-then-urgent",
+            Peer::UrgentFlood => "urgent-flood",
+            Peer::Alternating => "no-gap",
+            Peer::Gaps => "gaps",
+            Peer::Pause => "pause",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Peer> {
+        PEERS.into_iter().find(|p| p.key() == key)
+    }
+
     /// Does it to a receiver at `addr`.
-    fn run(self, addr: SocketAddr) -> std::io::Result<Sent> {
+    pub fn run(self, addr: SocketAddr) -> std::io::Result<Sent> {
         let stream = TcpStream::connect(addr)?;
         let sock = socket2::SockRef::from(&stream);
         let mut sent = Sent::default();
@@ -336,6 +371,26 @@ impl Peer {
                     normal(&mut sent, &stream, &[b'a' + (i % 26) as u8])?;
                     urgent(&mut sent, b'0' + (i % 10) as u8)?;
                 }
+            }
+            Peer::Gaps => {
+                for i in 0..5u8 {
+                    normal(
+                        &mut sent,
+                        &stream,
+                        &[b'a' + 3 * i, b'b' + 3 * i, b'c' + 3 * i],
+                    )?;
+                    urgent(&mut sent, b'0' + i)?;
+                    std::thread::sleep(GAP);
+                }
+                normal(&mut sent, &stream, b"xyz")?;
+            }
+            Peer::Pause => {
+                normal(&mut sent, &stream, b"abcdef")?;
+                urgent(&mut sent, b'0')?;
+                std::thread::sleep(PAUSE);
+                normal(&mut sent, &stream, b"ghij")?;
+                urgent(&mut sent, b'1')?;
+                normal(&mut sent, &stream, b"kl")?;
             }
         }
         if !sent.reset {
@@ -400,7 +455,7 @@ fn counts(bytes: &[u8]) -> BTreeMap<u8, usize> {
 /// `oob/tests/rules.rs`), so each urgent byte may be reported twice; no
 /// byte more often than that, and, for a strategy that promises to lose
 /// nothing, none less often than it was sent.
-fn check_delivery(
+pub fn check_delivery(
     strategy: &str,
     sent: &Sent,
     may_drop: bool,
@@ -571,7 +626,7 @@ fn hostile_peers(ws: &Workspace, quick: bool, keep: &mut dyn FnMut(Case)) {
 }
 
 /// A misbehaving client of a server at `addr`.
-fn misbehave(kind: &str, addr: SocketAddr) -> std::io::Result<()> {
+pub fn misbehave(kind: &str, addr: SocketAddr) -> std::io::Result<()> {
     let mut stream = TcpStream::connect(addr)?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     match kind {
@@ -589,7 +644,7 @@ fn misbehave(kind: &str, addr: SocketAddr) -> std::io::Result<()> {
     Ok(())
 }
 
-const CLIENTS: [&str; 5] = [
+pub const CLIENTS: [&str; 5] = [
     "connect and close",
     "garbage",
     "silence",

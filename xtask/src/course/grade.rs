@@ -10,26 +10,29 @@
 //! grader's probes; its points are all or nothing, per language, the best
 //! language counting.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 use sockref::Error;
 use sockref::testing::GroupChild;
 
+use super::builds::{self, Built, TestRef};
+use super::hostile;
 use super::kit::{self, Spec};
-use super::sandbox::{self, BUILD, PROGRAM, Run, Sandbox};
+use super::sandbox::{self, BUILD, PROGRAM, Run, Sandbox, TESTS};
 use super::{bodies, exercises};
 use crate::Workspace;
 use crate::normalize::{normalize, without_rust_only_lines};
 use crate::programs::first_difference;
 use crate::sections::{self, Exercise, Interop, Section};
+use crate::stress::Peer;
 
 /// One check of one exercise in one language.
 #[derive(Debug, Clone)]
@@ -40,6 +43,8 @@ pub struct CheckResult {
     pub skipped: bool,
     pub hidden: bool,
     pub detail: String,
+    /// How long it took.
+    pub seconds: f64,
 }
 
 /// One exercise in one language.
@@ -121,6 +126,14 @@ pub fn build_reference(ws: &Workspace, programs: &BTreeSet<String>) -> Result<()
             String::from_utf8_lossy(&run.output.stderr)
         ));
     }
+    // A port is graded against the C twin's transcript.
+    for (_, e) in exercises()
+        .iter()
+        .filter(|(_, e)| e.port && programs.contains(e.program()))
+    {
+        let program = find_program(e.program()).ok_or("a port names no program")?;
+        crate::programs::build_c_twin(ws, program)?;
+    }
     // The Rust programs are the reference, for C students too (less the
     // std:: lines), as parity compares them.
     Ok(())
@@ -133,14 +146,20 @@ fn find_program(bin: &str) -> Option<&'static sections::Program> {
         .find(|p| p.bin == bin)
 }
 
-/// One run of a reference program, in `sandbox`'s network namespace if given.
+/// One run of a reference program (Rust, or with `lang` "c" the C twin),
+/// in `sandbox`'s network namespace if given.
 pub fn reference_run(
     ws: &Workspace,
+    lang: &str,
     program: &str,
     args: &[String],
     sandbox: Option<&Sandbox>,
 ) -> Result<Run, String> {
-    let binary = ws.rust_binary(program);
+    let binary = if lang == "c" {
+        ws.c_binary(program)
+    } else {
+        ws.rust_binary(program)
+    };
     let cmd = match sandbox {
         Some(s) => s.reference(&binary, args),
         None => {
@@ -163,14 +182,15 @@ impl References {
         &self,
         ws: &Workspace,
         sandbox: &Sandbox,
+        lang: &str,
         program: &str,
         args: &[String],
     ) -> Result<String, String> {
-        let key = (program.to_string(), args.to_vec());
+        let key = (format!("{lang}:{program}"), args.to_vec());
         if let Some(t) = self.runs.lock().expect("references lock").get(&key) {
             return Ok(t.clone());
         }
-        let run = reference_run(ws, program, args, Some(sandbox))?;
+        let run = reference_run(ws, lang, program, args, Some(sandbox))?;
         if let Some(why) = run.abnormal(PROGRAM.wall) {
             return Err(format!("the reference {program} {args:?} {why}"));
         }
@@ -249,376 +269,34 @@ pub fn compare(reference: &str, student: &str, lang: &str, lines: &[String]) -> 
     ))
 }
 
-/// What the student's build produced.
-#[derive(Debug, Default)]
-struct Built {
-    /// Program → its binary as the sandbox sees it, or why there is none.
-    rust: BTreeMap<String, Result<String, String>>,
-    c: BTreeMap<String, Result<String, String>>,
-}
-
-impl Built {
-    fn binary(&self, lang: &str, program: &str) -> Result<String, String> {
-        let map = if lang == "rust" { &self.rust } else { &self.c };
-        map.get(program)
-            .cloned()
-            .unwrap_or_else(|| Err("not built".into()))
-    }
-}
-
-/// The grader's shared Rust build cache: the solved kit of every exercise,
-/// built once in a sandbox at the same path, so a student's build
-/// recompiles only what differs from it.
-fn cache_dir(ws: &Workspace) -> PathBuf {
-    grade_dir(ws).join("cache")
-}
-
-/// The modification time given to every file that is the same as in the
-/// cache's kit, so cargo sees it as unchanged.
-fn old_time() -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000)
-}
-
-fn full_spec() -> Spec {
-    Spec {
-        lang: "both".into(),
-        exercises: exercises().iter().map(|(_, e)| e.id.clone()).collect(),
-        solved: true,
-    }
-}
-
-/// Builds (or refreshes) the shared cache. Only trusted code is in it.
-fn ensure_cache(ws: &Workspace, uid: u32) -> Result<PathBuf, String> {
-    let dir = cache_dir(ws);
-    let kit = dir.join("kit");
-    let spec = Spec {
-        lang: "rust".into(),
-        ..full_spec()
-    };
-    let stamp = dir.join("stamp");
-    let fingerprint = cache_fingerprint(ws, &spec)?;
-    if fs::read_to_string(&stamp).ok().as_deref() == Some(fingerprint.as_str())
-        && kit.join("rust/target").is_dir()
-    {
-        return Ok(kit.join("rust/target"));
-    }
-    let target = kit.join("rust/target");
-    let keep = dir.join("target.keep");
-    let _ = fs::remove_dir_all(&keep);
-    if target.is_dir() {
-        let _ = fs::rename(&target, &keep);
-    }
-    let _ = fs::remove_dir_all(&kit);
-    kit::write_tree(ws, &kit, &spec)?;
-    if keep.is_dir() {
-        let _ = fs::rename(&keep, &target);
-    }
-    set_times(&kit, &|_| true)?;
-    let sandbox = Sandbox::new(&kit, uid);
-    sandbox.hand_over();
-    let (_, errors) = cargo_build(&sandbox)?;
-    if let Some((pkg, e)) = errors.iter().next() {
-        return Err(format!("the solved kit does not build ({pkg}): {e}"));
-    }
-    fs::write(&stamp, fingerprint).map_err(|e| e.to_string())?;
-    Ok(target)
-}
-
-/// A digest of every file of the cache's kit, to know when to rebuild it.
-fn cache_fingerprint(ws: &Workspace, spec: &Spec) -> Result<String, String> {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut h = DefaultHasher::new();
-    for f in kit::kit_files(ws, spec) {
-        f.kit.hash(&mut h);
-        kit::kit_text(ws, spec, &f)?.hash(&mut h);
-    }
-    kit::cargo_manifest(ws, spec)?.hash(&mut h);
-    fs::read(ws.root.join("Cargo.lock"))
-        .map_err(|e| e.to_string())?
-        .hash(&mut h);
-    Ok(format!("{:016x}\n", h.finish()))
-}
-
-/// Sets the old time on every file under `dir` that `same` accepts
-/// (relative path), and leaves the others as written (now).
-fn set_times(dir: &Path, same: &dyn Fn(&str) -> bool) -> Result<(), String> {
-    fn walk(base: &Path, path: &Path, same: &dyn Fn(&str) -> bool) -> std::io::Result<()> {
-        for entry in fs::read_dir(path)? {
-            let entry = entry?;
-            let p = entry.path();
-            let rel = p.strip_prefix(base).unwrap_or(&p).display().to_string();
-            if rel == "rust/target" {
-                continue;
-            }
-            let ty = entry.file_type()?;
-            if ty.is_dir() {
-                walk(base, &p, same)?;
-            } else if ty.is_file() && same(&rel) {
-                fs::File::options()
-                    .write(true)
-                    .open(&p)?
-                    .set_modified(old_time())?;
-            }
-        }
-        Ok(())
-    }
-    walk(dir, dir, same).map_err(|e| format!("{}: {e}", dir.display()))
-}
-
-/// Package or program name → a path or a message.
-type Names = BTreeMap<String, String>;
-
-/// `cargo build` of the kit's workspace in the sandbox: every binary it
-/// made, and the first error of each package that failed.
-fn cargo_build(sandbox: &Sandbox) -> Result<(Names, Names), String> {
-    let (cargo, env) = sandbox.cargo();
-    let args: Vec<String> = [
-        "build",
-        "--offline",
-        "--bins",
-        "--keep-going",
-        "--message-format=json",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let mut env = env;
-    env.push(("CARGO_TERM_COLOR", "never".into()));
-    let cmd = sandbox.command(&cargo, &args, "rust", &BUILD, &env);
-    let run = sandbox::run_capped(cmd, &BUILD).map_err(|e| format!("cannot run cargo: {e}"))?;
-    let mut bins = BTreeMap::new();
-    let mut errors = BTreeMap::new();
-    for line in run.stdout.lines() {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        let package = msg["package_id"]
-            .as_str()
-            .map(package_name)
-            .unwrap_or_default();
-        match msg["reason"].as_str() {
-            Some("compiler-artifact") => {
-                if let Some(exe) = msg["executable"].as_str() {
-                    let name = msg["target"]["name"].as_str().unwrap_or_default();
-                    bins.insert(name.to_string(), exe.to_string());
-                }
-            }
-            Some("compiler-message") if msg["message"]["level"] == "error" => {
-                let rendered = msg["message"]["rendered"].as_str().unwrap_or_default();
-                errors
-                    .entry(package)
-                    .or_insert_with(|| first_lines(rendered, 6));
-            }
-            Some("build-script-executed") => {}
-            _ => {}
-        }
-    }
-    if let Some(why) = run.abnormal(BUILD.wall) {
-        errors.insert("(cargo)".into(), format!("cargo build {why}"));
-    } else if run.code != Some(0) && errors.is_empty() {
-        // Cargo's own error (a failed build script, say), from its first
-        // `error` line on.
-        let from = run
-            .stderr
-            .lines()
-            .position(|l| l.trim_start().starts_with("error"))
-            .unwrap_or(0);
-        let rest: Vec<&str> = run.stderr.lines().skip(from).collect();
-        errors.insert("(cargo)".into(), first_lines(&rest.join("\n"), 8));
-    }
-    Ok((bins, errors))
-}
-
-/// `path+file:///kit/rust/oob/oob#0.1.0` or `oob 0.1.0 (path+...)` → `oob`.
-fn package_name(id: &str) -> String {
-    if let Some((head, _)) = id.split_once(' ') {
-        return head.to_string();
-    }
-    let before_hash = id.split('#').next().unwrap_or(id);
-    let after = id.split('#').nth(1).unwrap_or_default();
-    match after.split_once('@') {
-        Some((name, _)) => name.to_string(),
-        None => before_hash
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-    }
-}
-
-fn first_lines(text: &str, n: usize) -> String {
-    text.lines().take(n).collect::<Vec<_>>().join("\n")
-}
-
-/// Assembles the scratch copy: the repository's kit, the student's region
-/// files and build scripts over it. Returns, per kit file, whether it is
-/// the same as in the cache (for cargo's freshness).
-fn assemble(ws: &Workspace, kit_dir: &Path, scratch: &Path, spec: &Spec) -> Result<(), String> {
-    let _ = fs::remove_dir_all(scratch);
-    let starter = Spec {
-        solved: false,
-        ..spec.clone()
-    };
-    kit::write_tree(ws, scratch, &starter)?;
-    let solved_spec = full_spec();
-    let mut same: BTreeSet<String> = BTreeSet::new();
-    for file in kit::kit_files(ws, &starter) {
-        let repo_text = fs::read_to_string(ws.root.join(&file.repo)).map_err(|e| e.to_string())?;
-        let has_regions = !bodies(&repo_text).is_empty();
-        let mut text = kit::kit_text(ws, &starter, &file)?;
-        if has_regions && let Some(student) = read_student_file(&kit_dir.join(&file.kit)) {
-            text = student;
-            fs::write(scratch.join(&file.kit), &text).map_err(|e| e.to_string())?;
-        }
-        if text == kit::kit_text(ws, &solved_spec, &file)? {
-            same.insert(file.kit.clone());
-        }
-    }
-    // A build script of the student's is theirs to have; it runs sandboxed.
-    if spec.has_lang("rust") {
-        for s in spec.sections() {
-            for package in &s.packages {
-                let rel = format!("rust/{}/{package}/build.rs", s.name);
-                if let Some(text) = read_student_file(&kit_dir.join(&rel)) {
-                    fs::write(scratch.join(&rel), text).map_err(|e| e.to_string())?;
-                }
-            }
-        }
-    }
-    let generated = ["rust/Cargo.toml", "rust/Cargo.lock"];
-    set_times(scratch, &|rel| {
-        same.contains(rel) || generated.contains(&rel)
-    })
-}
-
-/// A regular file of at most 1 MiB from the student's kit, never through
-/// a symlink (which could point at anything the grader can read).
-fn read_student_file(path: &Path) -> Option<String> {
-    let meta = fs::symlink_metadata(path).ok()?;
-    if !meta.file_type().is_file() || meta.len() > 1 << 20 {
-        return None;
-    }
-    let mut text = String::new();
-    fs::File::open(path)
-        .ok()?
-        .take(1 << 20)
-        .read_to_string(&mut text)
-        .ok()?;
-    Some(text)
-}
-
-/// Copies the shared cache into the scratch copy's target/ (reflinks where
-/// the file system has them).
-fn seed_target(cache: &Path, scratch: &Path) -> Result<(), String> {
-    let target = scratch.join("rust/target");
-    let status = Command::new("cp")
-        .args(["-a", "--reflink=auto"])
-        .arg(cache)
-        .arg(&target)
-        .stdout(Stdio::null())
-        .status()
-        .map_err(|e| format!("cp: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "cannot copy the build cache into {}",
-            target.display()
-        ))
-    }
-}
-
-/// Builds the student's side: the kit's Rust workspace, and each C twin.
-fn build_student(
-    ws: &Workspace,
-    sandbox: &Sandbox,
-    spec: &Spec,
-    programs: &BTreeSet<String>,
-) -> Built {
-    let mut built = Built::default();
-    let kit = sandbox.kit_path();
-    if spec.has_lang("rust") {
-        match cargo_build(sandbox) {
-            Err(e) => {
-                for p in programs {
-                    built.rust.insert(p.clone(), Err(e.clone()));
-                }
-            }
-            Ok((bins, errors)) => {
-                for p in programs {
-                    let section = spec
-                        .sections()
-                        .into_iter()
-                        .find(|s| s.programs.iter().any(|x| &x.bin == p));
-                    let result = match bins.get(p) {
-                        Some(exe) => Ok(exe.clone()),
-                        None => {
-                            // The program's own error, else one of its section's, else any.
-                            let own = errors.get(p).or_else(|| {
-                                section
-                                    .and_then(|s| s.packages.iter().find_map(|pk| errors.get(pk)))
-                            });
-                            let why = own.or_else(|| errors.values().next());
-                            Err(format!(
-                                "does not build: {}",
-                                why.map_or("no binary was made".into(), |w| w.clone())
-                            ))
-                        }
-                    };
-                    built.rust.insert(p.clone(), result);
-                }
-            }
-        }
-    }
-    if spec.has_lang("c") {
-        let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
-        let _ = fs::create_dir_all(sandbox.scratch.join("c/build"));
-        sandbox.hand_over();
-        for p in programs {
-            let mut args: Vec<String> = kit::STUDENT_CC_FLAGS
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-            args.extend([
-                "-Iinclude".into(),
-                format!("{p}.c"),
-                "-o".into(),
-                format!("build/{p}"),
-            ]);
-            let cmd = sandbox.command(&cc, &args, "c", &BUILD, &[]);
-            let result = match sandbox::run_capped(cmd, &BUILD) {
-                Err(e) => Err(format!("cannot run {cc}: {e}")),
-                Ok(run) if run.code == Some(0) => {
-                    Ok(kit.join("c/build").join(p).display().to_string())
-                }
-                Ok(run) => {
-                    let first = run
-                        .stderr
-                        .lines()
-                        .find(|l| l.contains("error"))
-                        .or_else(|| run.stderr.lines().next())
-                        .unwrap_or("the compiler failed")
-                        .to_string();
-                    Err(format!(
-                        "does not build: {}",
-                        run.abnormal(BUILD.wall).unwrap_or(first)
-                    ))
-                }
-            };
-            built.c.insert(p.clone(), result);
-        }
-    }
-    let _ = ws;
-    built
-}
-
 /// Grades the kit in `kit_dir`; writes nothing but its scratch copy.
+/// How a kit is graded.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Exercises graded at once.
+    pub workers: usize,
+    /// The sandbox's fallback, whatever the machine allows.
+    pub fallback: bool,
+}
+
+impl Options {
+    /// `workers` at once, the fallback if the environment asks for it.
+    pub fn new(workers: usize) -> Options {
+        Options {
+            workers,
+            fallback: sandbox::fallback_asked(),
+        }
+    }
+}
+
 pub fn grade_kit(
     ws: &Workspace,
     kit_dir: &Path,
     uid: u32,
     refs: &References,
+    options: Options,
 ) -> Result<Graded, Error> {
+    let Options { workers, fallback } = options;
     let start = Instant::now();
     let spec = kit::read_spec(kit_dir)?;
     for lang in spec.langs() {
@@ -640,49 +318,97 @@ pub fn grade_kit(
         .map(|(_, e)| e.program().to_string())
         .collect();
     build_reference(ws, &programs).map_err(Error::runtime)?;
-    let cache = if spec.has_lang("rust") {
-        Some(ensure_cache(ws, uid).map_err(Error::runtime)?)
+    // The cache: for a Rust build, and for the C tests' binaries.
+    // The cache: for a Rust build, and for the C tests' binaries (which
+    // need the sandbox's /kit).
+    let isolating = sandbox::would_isolate(fallback);
+    let c_tests = isolating && !builds::test_refs(&spec, "c").is_empty();
+    let cache = if spec.has_lang("rust") || c_tests {
+        Some(builds::ensure_cache(ws, uid, fallback).map_err(Error::runtime)?)
     } else {
         None
     };
-    assemble(ws, kit_dir, &scratch, &spec).map_err(Error::runtime)?;
-    let key = build_key(&scratch, &spec).map_err(Error::runtime)?;
-    let sandbox = Sandbox::new(&scratch, uid);
+    let scripted = builds::assemble(ws, kit_dir, &scratch, &spec).map_err(Error::runtime)?;
+    let sandbox = Sandbox::with_fallback(&scratch, uid, fallback);
+    let key = builds::build_key(&scratch, &spec, sandbox.isolated()).map_err(Error::runtime)?;
     let all_programs: BTreeSet<String> = spec
         .sections()
         .iter()
         .flat_map(|s| s.programs.iter().map(|p| p.bin.clone()))
         .collect();
-    let built = match reuse_build(ws, &key, &sandbox) {
+    let built = match builds::reuse_build(ws, &key, &sandbox) {
         Some(built) => built,
         None => {
-            if let Some(cache) = &cache {
-                seed_target(cache, &scratch).map_err(Error::runtime)?;
+            if let Some(cache) = cache.as_ref().filter(|_| spec.has_lang("rust")) {
+                builds::seed_target(&cache.target, &scratch).map_err(Error::runtime)?;
             }
             sandbox.hand_over();
-            let built = build_student(ws, &sandbox, &spec, &all_programs);
-            store_build(ws, &key, &sandbox, &built);
+            let built = builds::build_student(&sandbox, &spec, &all_programs, &scripted);
+            builds::store_build(ws, &key, &sandbox, &built);
             built
         }
     };
+    let c_tests = if spec.has_lang("c") && c_tests && sandbox.isolated() {
+        Some(builds::c_test_layout(ws, &sandbox, &spec, cache.as_ref()))
+    } else {
+        None
+    };
+    let context = Context {
+        ws,
+        sandbox: &sandbox,
+        refs,
+        built: &built,
+        scratch: &scratch,
+        c_cc: c_tests.as_ref(),
+    };
     sandbox.hand_over();
-    let mut results = Vec::new();
-    for id in &spec.exercises {
-        let Some((section, e)) = exercise(id) else {
-            continue;
-        };
-        let mut langs = Vec::new();
-        for lang in spec.langs().into_iter().filter(|l| e.has(l)) {
-            let checks = grade_exercise(ws, &sandbox, refs, &built, &scratch, section, e, lang);
-            langs.push(LangResult { lang, checks });
+    // Each exercise in each language is one job; `workers` threads take
+    // them in turn (most of a check is waiting for programs).
+    let jobs: Vec<(&Section, &Exercise, &'static str)> = spec
+        .exercises
+        .iter()
+        .filter_map(|id| exercise(id))
+        .flat_map(|(section, e)| {
+            spec.langs()
+                .into_iter()
+                .filter(|l| e.has(l))
+                .map(move |lang| (section, e, lang))
+        })
+        .collect();
+    let next = Mutex::new(0usize);
+    let done: Mutex<Vec<Option<Vec<CheckResult>>>> = Mutex::new(vec![None; jobs.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..workers.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let i = {
+                        let mut n = next.lock().expect("job counter");
+                        *n += 1;
+                        *n - 1
+                    };
+                    let Some((section, e, lang)) = jobs.get(i) else {
+                        break;
+                    };
+                    let checks = grade_exercise(&context, section, e, lang);
+                    done.lock().expect("results")[i] = Some(checks);
+                }
+            });
         }
-        results.push(ExerciseResult {
-            id: e.id.clone(),
-            section: section.name.clone(),
-            title: e.title.clone(),
-            max: e.points,
-            langs,
-        });
+    });
+    let mut done = done.into_inner().expect("results").into_iter();
+    let mut results: Vec<ExerciseResult> = Vec::new();
+    for (section, e, lang) in &jobs {
+        let checks = done.next().flatten().unwrap_or_default();
+        match results.last_mut() {
+            Some(last) if last.id == e.id => last.langs.push(LangResult { lang, checks }),
+            _ => results.push(ExerciseResult {
+                id: e.id.clone(),
+                section: section.name.clone(),
+                title: e.title.clone(),
+                max: e.points,
+                langs: vec![LangResult { lang, checks }],
+            }),
+        }
     }
     let missing = sandbox.missing().to_vec();
     drop(sandbox);
@@ -694,106 +420,9 @@ pub fn grade_kit(
     })
 }
 
-/// A digest of every source of the scratch copy: two kits with the same
-/// sources build the same binaries.
-fn build_key(scratch: &Path, spec: &Spec) -> Result<String, String> {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
-        for entry in fs::read_dir(dir)? {
-            let entry = entry?;
-            let p = entry.path();
-            let rel = p.strip_prefix(base).unwrap_or(&p).display().to_string();
-            if rel == "rust/target" || rel == "c/build" {
-                continue;
-            }
-            if entry.file_type()?.is_dir() {
-                walk(base, &p, out)?;
-            } else {
-                out.push((rel, fs::read(&p)?));
-            }
-        }
-        Ok(())
-    }
-    let mut files = Vec::new();
-    walk(scratch, scratch, &mut files).map_err(|e| e.to_string())?;
-    files.sort();
-    let mut h = DefaultHasher::new();
-    spec.lang.hash(&mut h);
-    files.hash(&mut h);
-    kit::STUDENT_CC_FLAGS.hash(&mut h);
-    Ok(format!("{:016x}", h.finish()))
-}
-
-/// Where the binaries of an earlier build of the same sources are kept.
-fn builds_dir(ws: &Workspace, key: &str) -> PathBuf {
-    grade_dir(ws).join("builds").join(key)
-}
-
-/// The binaries of an earlier build of the same sources, copied into the
-/// scratch copy where this build would have put them.
-fn reuse_build(ws: &Workspace, key: &str, sandbox: &Sandbox) -> Option<Built> {
-    let dir = builds_dir(ws, key);
-    let text = fs::read_to_string(dir.join("built.json")).ok()?;
-    let saved: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let mut built = Built::default();
-    for (lang, folder) in [("rust", "rust/target/debug"), ("c", "c/build")] {
-        let Some(map) = saved[lang].as_object() else {
-            continue;
-        };
-        for (program, result) in map {
-            let entry = if let Some(why) = result["error"].as_str() {
-                Err(why.to_string())
-            } else {
-                let to = sandbox.scratch.join(folder).join(program);
-                fs::create_dir_all(to.parent()?).ok()?;
-                fs::copy(dir.join(lang).join(program), &to).ok()?;
-                Ok(sandbox
-                    .kit_path()
-                    .join(folder)
-                    .join(program)
-                    .display()
-                    .to_string())
-            };
-            let target = if lang == "rust" {
-                &mut built.rust
-            } else {
-                &mut built.c
-            };
-            target.insert(program.clone(), entry);
-        }
-    }
-    Some(built)
-}
-
-/// Keeps this build's binaries for the next kit with the same sources.
-fn store_build(ws: &Workspace, key: &str, sandbox: &Sandbox, built: &Built) {
-    let dir = builds_dir(ws, key);
-    let _ = fs::remove_dir_all(&dir);
-    let mut saved = json!({});
-    for (lang, map) in [("rust", &built.rust), ("c", &built.c)] {
-        let mut entries = serde_json::Map::new();
-        for (program, result) in map {
-            let value = match result {
-                Ok(inside) => {
-                    let rel = Path::new(inside)
-                        .strip_prefix(sandbox.kit_path())
-                        .unwrap_or(Path::new(inside))
-                        .to_path_buf();
-                    let to = dir.join(lang).join(program);
-                    let copied = fs::create_dir_all(dir.join(lang))
-                        .and_then(|()| fs::copy(sandbox.scratch.join(rel), &to));
-                    if copied.is_err() {
-                        return;
-                    }
-                    json!({ "ok": true })
-                }
-                Err(why) => json!({ "error": why }),
-            };
-            entries.insert(program.clone(), value);
-        }
-        saved[lang] = serde_json::Value::Object(entries);
-    }
-    let _ = fs::write(dir.join("built.json"), saved.to_string());
+/// The first `n` lines of `text`.
+pub fn first_lines(text: &str, n: usize) -> String {
+    text.lines().take(n).collect::<Vec<_>>().join("\n")
 }
 
 /// A kit's name, from its folder.
@@ -809,23 +438,58 @@ fn exercise(id: &str) -> Option<(&'static Section, &'static Exercise)> {
     exercises().into_iter().find(|(_, e)| e.id == id)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What one check found.
+enum Verdict {
+    Pass,
+    Fail(String),
+    /// Not counted either way, with the reason.
+    Skip(String),
+}
+
+impl From<Result<(), String>> for Verdict {
+    fn from(r: Result<(), String>) -> Verdict {
+        match r {
+            Ok(()) => Verdict::Pass,
+            Err(why) => Verdict::Fail(why),
+        }
+    }
+}
+
+/// A check to run: its name, whether it is hidden, and the check.
+type Planned<'a> = (String, bool, Box<dyn FnOnce() -> Verdict + 'a>);
+
+/// What every exercise of a kit is graded with.
+struct Context<'a> {
+    ws: &'a Workspace,
+    sandbox: &'a Sandbox,
+    refs: &'a References,
+    built: &'a Built,
+    scratch: &'a Path,
+    /// The `CC` of the C tests, once their layout is made (or why not).
+    c_cc: Option<&'a Result<String, String>>,
+}
+
 fn grade_exercise(
-    ws: &Workspace,
-    sandbox: &Sandbox,
-    refs: &References,
-    built: &Built,
-    scratch: &Path,
+    cx: &Context<'_>,
     section: &Section,
     e: &Exercise,
     lang: &'static str,
 ) -> Vec<CheckResult> {
+    let Context {
+        ws,
+        sandbox,
+        refs,
+        built,
+        scratch,
+        ..
+    } = *cx;
     let fail = |name: &str, detail: String| CheckResult {
         name: name.into(),
         passed: false,
         skipped: false,
         hidden: false,
         detail,
+        seconds: 0.0,
     };
     // The markers must still be there, once.
     let marked = marker_count(ws, scratch, section, e, lang);
@@ -842,7 +506,9 @@ fn grade_exercise(
         Ok(b) => b,
         Err(why) => return vec![fail("build", why)],
     };
+    let binary = binary.as_str();
     let program = find_program(e.program()).expect("exercises name programs");
+    let mut plan: Vec<Planned<'_>> = Vec::new();
     let mut runs: Vec<(String, Vec<String>, bool)> = Vec::new();
     for c in program.cases.iter().filter(|c| e.cases.contains(&c.name)) {
         runs.push((c.name.clone(), c.args.clone(), false));
@@ -853,66 +519,224 @@ fn grade_exercise(
     for r in &e.hidden {
         runs.push((r.case.clone(), r.args.clone(), true));
     }
-    let mut checks: Vec<CheckResult> = Vec::new();
-    // All or nothing: after the first failure the rest cannot change the
-    // points, and is not run.
-    let failed = |checks: &[CheckResult]| checks.iter().any(|c| !c.passed && !c.skipped);
     for (case, args, hidden) in runs {
-        if failed(&checks) {
-            return checks;
-        }
-        let result = refs.get(ws, sandbox, e.program(), &args).and_then(|want| {
-            let run = student_run(sandbox, &binary, &args)?;
-            if let Some(why) = run.abnormal(PROGRAM.wall) {
-                return Err(format!("your program {why}"));
-            }
-            compare(&want, &full_text(&run), lang, &e.lines)
-        });
-        checks.push(CheckResult {
-            name: format!("{} {case}", if hidden { "hidden" } else { "case" }),
-            passed: result.is_ok(),
-            skipped: false,
+        let name = format!("{} {case}", if hidden { "hidden" } else { "case" });
+        plan.push((
+            name,
             hidden,
-            detail: result.err().unwrap_or_default(),
-        });
+            Box::new(move || {
+                let reference = if e.port { "c" } else { "rust" };
+                refs.get(ws, sandbox, reference, e.program(), &args)
+                    .and_then(|want| {
+                        let run = student_run(sandbox, binary, &args)?;
+                        if let Some(why) = run.abnormal(PROGRAM.wall) {
+                            return Err(format!("your program {why}"));
+                        }
+                        let got = full_text(&run);
+                        if e.port {
+                            // The C twin prints no std:: lines.
+                            compare(&want, &without_rust_only_lines(&got), "c", &e.lines)
+                        } else {
+                            compare(&want, &got, lang, &e.lines)
+                        }
+                    })
+                    .into()
+            }),
+        ));
     }
     for pairing in &e.interop {
-        if failed(&checks) {
-            return checks;
-        }
         let Some(interop) = section.interop.iter().find(|i| &i.name == pairing) else {
             continue;
         };
-        let result = check_interop(ws, sandbox, &binary, e.program(), interop, lang);
-        checks.push(CheckResult {
-            name: format!("interop {pairing}"),
-            passed: result.is_ok(),
-            skipped: false,
-            hidden: false,
-            detail: result.err().unwrap_or_default(),
-        });
+        for ip in hostile::IPS {
+            plan.push((
+                format!("interop {pairing} over {ip}"),
+                false,
+                Box::new(move || {
+                    check_interop(ws, sandbox, binary, e.program(), interop, lang, ip).into()
+                }),
+            ));
+        }
     }
     for probe in &e.probes {
-        if failed(&checks) {
-            return checks;
+        match probe.as_str() {
+            "refused" => plan.push((
+                format!("probe {probe}"),
+                false,
+                Box::new(move || probe_refused(ws, sandbox, binary, program, lang).into()),
+            )),
+            "fresh-socket" => plan.push((
+                format!("probe {probe}"),
+                false,
+                Box::new(move || match probe_fresh_socket(sandbox, binary, program) {
+                    Ok(()) => Verdict::Pass,
+                    Err(Skip(why)) if why.starts_with("skipped") => Verdict::Skip(why),
+                    Err(Skip(why)) => Verdict::Fail(why),
+                }),
+            )),
+            "hostile-clients" => {
+                for ip in hostile::IPS {
+                    plan.push((
+                        format!("probe {probe} over {ip}"),
+                        false,
+                        Box::new(move || hostile::probe_clients(sandbox, binary, ip).into()),
+                    ));
+                }
+            }
+            other => {
+                let why = format!("unknown probe {other}");
+                plan.push((
+                    format!("probe {probe}"),
+                    false,
+                    Box::new(move || Verdict::Fail(why)),
+                ));
+            }
         }
-        let (result, skipped) = match probe.as_str() {
-            "refused" => (probe_refused(ws, sandbox, &binary, program, lang), false),
-            "fresh-socket" => match probe_fresh_socket(sandbox, &binary, program) {
-                Err(Skip(why)) if why.starts_with("skipped") => (Err(why), true),
-                other => (other.map_err(|Skip(w)| w), false),
-            },
-            other => (Err(format!("unknown probe {other}")), false),
+    }
+    for run in &e.hostile {
+        for peer in run.peers.iter().filter_map(|p| Peer::from_key(p)) {
+            for ip in hostile::IPS {
+                plan.push((
+                    format!(
+                        "hostile {} over {ip} ({})",
+                        peer.key(),
+                        run.receiver_args.join(" ")
+                    ),
+                    false,
+                    Box::new(move || {
+                        hostile::check_receiver(sandbox, binary, run, peer, ip)
+                            .map_err(|why| format!("{}: {why}", peer.name()))
+                            .into()
+                    }),
+                ));
+            }
+        }
+    }
+    let links = if lang == "rust" { &e.tests } else { &e.c_tests };
+    for link in links {
+        let t = TestRef::parse(link);
+        plan.push((
+            format!("test {}", t.shown()),
+            false,
+            Box::new(move || reference_test(cx, &t, lang)),
+        ));
+    }
+    // All or nothing: after the first failure the rest cannot change the
+    // points, and is not run.
+    let mut checks: Vec<CheckResult> = Vec::new();
+    for (name, hidden, check) in plan {
+        let t = Instant::now();
+        let verdict = check();
+        let seconds = t.elapsed().as_secs_f64();
+        let (passed, skipped, detail) = match verdict {
+            Verdict::Pass => (true, false, String::new()),
+            Verdict::Skip(why) => (false, true, why),
+            Verdict::Fail(why) => (false, false, why),
         };
         checks.push(CheckResult {
-            name: format!("probe {probe}"),
-            passed: result.is_ok(),
+            name,
+            passed,
             skipped,
-            hidden: false,
-            detail: result.err().unwrap_or_default(),
+            hidden,
+            detail,
+            seconds,
         });
+        if !passed && !skipped {
+            break;
+        }
     }
     checks
+}
+
+/// One of this repository's tests against the student's code: in Rust,
+/// the test binary compiled with the student's sources; in C, the cache's
+/// binary, which compiles the student's C twin when it runs.
+fn reference_test(cx: &Context<'_>, t: &TestRef, lang: &str) -> Verdict {
+    let sandbox = cx.sandbox;
+    let (binary, dir, env) = if lang == "rust" {
+        match cx.built.test(&t.key()) {
+            Ok(b) => (b, builds::package_dir(t), Vec::new()),
+            Err(why) => return Verdict::Fail(format!("the test binary {why}")),
+        }
+    } else {
+        if !sandbox.isolated() {
+            return Verdict::Skip(
+                "skipped: the C tests build your twin from the sandbox's /kit, and this machine has no private root for it".into(),
+            );
+        }
+        let cc = match cx.c_cc {
+            Some(Ok(cc)) => cc.clone(),
+            Some(Err(why)) => return Verdict::Fail(why.clone()),
+            None => return Verdict::Fail("the C tests were not prepared".into()),
+        };
+        (
+            builds::c_test_binary(sandbox, t),
+            String::new(),
+            vec![("CC", cc)],
+        )
+    };
+    let mut args: Vec<String> = vec!["--test-threads=2".into(), "-q".into()];
+    if let Some(f) = &t.function {
+        args.extend(["--exact".into(), f.clone()]);
+    }
+    let mut env = env;
+    env.push(("RUST_BACKTRACE", "0".into()));
+    let cmd = sandbox.command(&binary, &args, &dir, &TESTS, &env);
+    let run = match sandbox::run_capped(cmd, &TESTS) {
+        Ok(run) => run,
+        Err(e) => return Verdict::Fail(format!("cannot run the test: {e}")),
+    };
+    if let Some(why) = run.abnormal(TESTS.wall) {
+        return Verdict::Fail(format!("the test {why}"));
+    }
+    let ran = run
+        .stdout
+        .lines()
+        .any(|l| l.starts_with("test result: ") && !l.contains(" 0 passed; 0 failed"));
+    if run.code == Some(0) && ran {
+        return Verdict::Pass;
+    }
+    if run.code == Some(0) {
+        return Verdict::Fail("the test ran nothing (no test of that name?)".into());
+    }
+    Verdict::Fail(format!(
+        "fails against your code:\n{}",
+        test_failure(&run.stdout)
+    ))
+}
+
+/// The first failing test's name and its panic message, from libtest's
+/// output.
+fn test_failure(stdout: &str) -> String {
+    let mut lines = stdout.lines();
+    let mut out = Vec::new();
+    while let Some(line) = lines.next() {
+        if line.starts_with("---- ") && line.ends_with(" stdout ----") {
+            out.push(
+                line.trim_matches('-')
+                    .trim()
+                    .trim_end_matches(" stdout")
+                    .to_string(),
+            );
+            for more in lines.by_ref() {
+                if more.is_empty() && out.len() == 1 {
+                    continue;
+                }
+                if more.is_empty() || more.starts_with("---- ") || more == "failures:" {
+                    break;
+                }
+                if !more.starts_with("note: run with `RUST_BACKTRACE") {
+                    out.push(more.to_string());
+                }
+            }
+            break;
+        }
+    }
+    if out.is_empty() {
+        first_lines(stdout, 8)
+    } else {
+        first_lines(&out.join("\n"), 8)
+    }
 }
 
 /// How often the scratch copy's sources of `lang` mark exercise `e`.
@@ -1008,8 +832,9 @@ fn check_interop(
     program: &str,
     interop: &Interop,
     lang: &str,
+    ip: &str,
 ) -> Result<(), String> {
-    let ip = "127.0.0.1".to_string();
+    let ip = ip.to_string();
     let recv_args = |extra: &[String]| {
         let mut a = vec![ip.clone(), "0".into()];
         a.extend(extra.iter().cloned());
@@ -1095,7 +920,13 @@ fn probe_refused(
     let port = closed_port(sandbox)?;
     let mut args = vec!["127.0.0.1".to_string(), port.to_string()];
     args.extend(program.connects.clone().unwrap_or_default());
-    let want = full_text(&reference_run(ws, &program.bin, &args, Some(sandbox))?);
+    let want = full_text(&reference_run(
+        ws,
+        "rust",
+        &program.bin,
+        &args,
+        Some(sandbox),
+    )?);
     let run = student_run(sandbox, binary, &args)?;
     if let Some(why) = run.abnormal(PROGRAM.wall) {
         return Err(format!("your program {why}"));
@@ -1118,8 +949,14 @@ fn probe_fresh_socket(
         .find(|p| Path::new(p).is_file())
         .ok_or_else(|| Skip("skipped: strace is not installed".into()))?;
     let port = closed_port(sandbox).map_err(Skip)?;
-    let trace = sandbox.kit_path().join("probe-trace.txt");
-    let _ = fs::remove_file(sandbox.scratch.join("probe-trace.txt"));
+    // A file of its own: exercises are graded side by side.
+    static TRACES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let name = format!(
+        "probe-trace-{}.txt",
+        TRACES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let trace = sandbox.kit_path().join(&name);
+    let _ = fs::remove_file(sandbox.scratch.join(&name));
     let mut args: Vec<String> = ["-f", "-qq", "-e", "trace=socket,connect", "-o"]
         .iter()
         .map(|s| s.to_string())
@@ -1132,7 +969,7 @@ fn probe_fresh_socket(
     if let Some(why) = run.abnormal(PROGRAM.wall) {
         return Err(Skip(format!("your program {why}")));
     }
-    let text = fs::read_to_string(sandbox.scratch.join("probe-trace.txt"))
+    let text = fs::read_to_string(sandbox.scratch.join(&name))
         .map_err(|_| Skip("skipped: strace wrote no trace (ptrace refused?)".into()))?;
     let sockets = text
         .lines()
@@ -1154,6 +991,19 @@ fn probe_fresh_socket(
 
 /// The per-exercise table, the failures, and `score: X/Y` last.
 pub fn print_report(g: &Graded) {
+    print!("{}", report_text(g));
+}
+
+/// What [`print_report`] prints: first, where the sandbox was incomplete,
+/// the protections that were missing.
+pub fn report_text(g: &Graded) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    macro_rules! println {
+        ($($arg:tt)*) => {{
+            let _ = writeln!(out, $($arg)*);
+        }};
+    }
     let (score, max) = g.score();
     if !g.missing.is_empty() {
         println!("sandbox: missing protections: {}", g.missing.join("; "));
@@ -1181,6 +1031,7 @@ pub fn print_report(g: &Graded) {
         }
     }
     println!("score: {score}/{max}");
+    out
 }
 
 /// report.json, junit.xml and Gradescope's results.json into `dir`.
@@ -1206,6 +1057,7 @@ pub fn write_reports(g: &Graded, dir: &Path) -> std::io::Result<()> {
                         "skipped": c.skipped,
                         "hidden": c.hidden,
                         "detail": if c.hidden { String::new() } else { c.detail.clone() },
+                        "seconds": (c.seconds * 100.0).round() / 100.0,
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             })
@@ -1283,6 +1135,10 @@ fn junit(g: &Graded) -> String {
     report.to_string().expect("JUnit XML serializes")
 }
 
+/// Exercises of one kit graded at once (`cargo xtask grade DIR`); a class
+/// grades its kits side by side instead, one exercise at a time each.
+pub const WORKERS: usize = 3;
+
 /// The uid student processes run as in job `slot` (one per parallel job,
 /// so that one kit's processes never count against another's limits).
 pub fn uid_for(slot: usize) -> u32 {
@@ -1296,7 +1152,7 @@ pub fn uid_for(slot: usize) -> u32 {
 /// `cargo xtask grade DIR`.
 pub fn grade_command(ws: &Workspace, dir: &Path) -> Result<(), Error> {
     let refs = References::default();
-    let g = grade_kit(ws, dir, uid_for(0), &refs)?;
+    let g = grade_kit(ws, dir, uid_for(0), &refs, Options::new(WORKERS))?;
     print_report(&g);
     let out = grade_dir(ws).join(&g.kit);
     write_reports(&g, &out).map_err(|e| Error::runtime(format!("{}: {e}", out.display())))?;
@@ -1333,7 +1189,7 @@ pub fn class_command(ws: &Workspace, dir: &Path, jobs: usize) -> Result<(), Erro
         .map(|(_, e)| e.program().to_string())
         .collect();
     build_reference(ws, &all).map_err(Error::runtime)?;
-    ensure_cache(ws, uid_for(0)).map_err(Error::runtime)?;
+    builds::ensure_cache(ws, uid_for(0), sandbox::fallback_asked()).map_err(Error::runtime)?;
     let refs = References::default();
     let queue = Mutex::new(kits.iter().collect::<Vec<_>>());
     let outcomes: Mutex<Vec<(String, Result<Graded, String>)>> = Mutex::new(Vec::new());
@@ -1346,8 +1202,8 @@ pub fn class_command(ws: &Workspace, dir: &Path, jobs: usize) -> Result<(), Erro
                         break;
                     };
                     let name = kit_name(kit);
-                    let result =
-                        grade_kit(ws, kit, uid_for(slot + 1), refs).map_err(|e| e.to_string());
+                    let result = grade_kit(ws, kit, uid_for(slot + 1), refs, Options::new(1))
+                        .map_err(|e| e.to_string());
                     if let Ok(g) = &result {
                         let out = grade_dir(ws).join(&g.kit);
                         let _ = write_reports(g, &out);

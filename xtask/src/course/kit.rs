@@ -154,6 +154,20 @@ pub fn kit_files(ws: &Workspace, spec: &Spec) -> Vec<KitFile> {
                 }
             }
         }
+        // A port's C twin, to read and port (the kit's other exercises
+        // stubbed in it, as everywhere).
+        for (_, e) in exercises()
+            .iter()
+            .filter(|(_, e)| e.port && spec.exercises.contains(&e.id))
+        {
+            if let Some(p) = sections::all()
+                .iter()
+                .flat_map(|s| &s.programs)
+                .find(|p| p.bin == e.program())
+            {
+                add(p.c_twin.clone(), format!("port/{}.c", p.bin));
+            }
+        }
         // Other libraries of lib/ that a section's packages use (the lab,
         // for the heartbeat's tests) sit beside the support crate.
         for name in lib_dependencies(ws, spec) {
@@ -357,14 +371,22 @@ fn readme(spec: &Spec) -> String {
         out.push_str("\n## C\n\n```console\n$ cd c\n$ make                     # every program, into c/build/\n$ ./build/services --port 80\n```\n");
     }
     out.push_str(
-        "\n## Self-check\n\n```console\n$ ./selfcheck.sh           # builds, runs every public case, compares with expected/\n```\n\nIt prints `ok` or the difference for each case, with port numbers and\nprocess ids masked. The grader runs the same cases, the reference peers in\nboth directions, and some hidden checks, each with a time limit, in a\nsandbox without network access beyond loopback.\n",
+        "\n## Self-check\n\n```console\n$ ./selfcheck.sh           # builds, runs every public case, compares with expected/\n```\n\nIt prints `ok` or the difference for each case, with port numbers and\nprocess ids masked. The grader runs the same cases, the reference peers in\nboth directions over 127.0.0.1 and ::1, peers and clients with hostile\ntiming, the course's own tests of your functions (its copy of `tests/`,\nnot yours: keep each function's signature), and some hidden checks, each\nwith a time limit, in a sandbox without network access beyond loopback.\n",
     );
+    if exercises()
+        .iter()
+        .any(|(_, e)| e.port && spec.exercises.contains(&e.id))
+    {
+        out.push_str(
+            "\n## Ports\n\nAn exercise whose title says \"Port\" asks for a function of a C program\nwritten in Rust: `port/` holds the C program to read. Your Rust program's\nlines are compared with what the C program prints.\n",
+        );
+    }
     out
 }
 
 fn selfcheck(spec: &Spec) -> String {
     let mut out = String::from(
-        "#!/bin/sh\n# Runs the public cases of this kit's exercises and compares each output\n# with expected/ (ports, pids and times masked). Written by cargo xtask course new.\ncd \"$(dirname \"$0\")\" || exit 2\nmask() { sed -E 's/:[0-9]{2,5}\\b/:PORT/g; s/pid [0-9]+/pid PID/g; s/[0-9]+\\.[0-9]+ (s|ms)\\b/T \\1/g'; }\nfailed=0\ncheck() { # LANG BINARY CASE-FILE ARGS...\n  lang=$1; bin=$2; expected=$3; shift 3\n  [ -x \"$bin\" ] || { echo \"$lang $expected: not built ($bin)\"; failed=1; return; }\n  got=$(timeout 20 \"$bin\" \"$@\" 2>&1)\n  code=$?\n  if [ $code -ne 0 ]; then got=\"$got\n[exit status $code]\"; fi\n  want=$(cat \"expected/$expected\")\n  if [ \"$lang\" = c ]; then want=$(printf '%s\\n' \"$want\" | grep -v '^std::'); fi\n  if [ \"$(printf '%s\\n' \"$got\" | mask)\" = \"$(printf '%s\\n' \"$want\" | mask)\" ]; then\n    echo \"ok   $lang $expected\"\n  else\n    echo \"FAIL $lang $expected\"; failed=1\n    printf '%s\\n' \"$want\" | mask > /tmp/selfcheck-want.$$\n    printf '%s\\n' \"$got\" | mask | diff /tmp/selfcheck-want.$$ - | head -5\n    rm -f /tmp/selfcheck-want.$$\n  fi\n}\n",
+        "#!/bin/sh\n# Runs the public cases of this kit's exercises and compares each output\n# with expected/ (ports, pids and times masked). Written by cargo xtask course new.\ncd \"$(dirname \"$0\")\" || exit 2\nmask() { sed -E 's/:[0-9]{2,5}\\b/:PORT/g; s/pid [0-9]+/pid PID/g; s/[0-9]+\\.[0-9]+ (s|ms)\\b/T \\1/g'; }\nfailed=0\ncheck() { # LANG BINARY CASE-FILE ARGS...\n  lang=$1; bin=$2; expected=$3; shift 3\n  [ -x \"$bin\" ] || { echo \"$lang $expected: not built ($bin)\"; failed=1; return; }\n  got=$(timeout 20 \"$bin\" \"$@\" 2>&1)\n  code=$?\n  if [ $code -ne 0 ]; then got=\"$got\n[exit status $code]\"; fi\n  want=$(cat \"expected/$expected\")\n  if [ \"$lang\" = c ]; then want=$(printf '%s\\n' \"$want\" | grep -v '^std::'); fi\n  if [ \"$lang\" = rust-port ]; then got=$(printf '%s\\n' \"$got\" | grep -v '^std::'); fi\n  if [ \"$(printf '%s\\n' \"$got\" | mask)\" = \"$(printf '%s\\n' \"$want\" | mask)\" ]; then\n    echo \"ok   $lang $expected\"\n  else\n    echo \"FAIL $lang $expected\"; failed=1\n    printf '%s\\n' \"$want\" | mask > /tmp/selfcheck-want.$$\n    printf '%s\\n' \"$got\" | mask | diff /tmp/selfcheck-want.$$ - | head -5\n    rm -f /tmp/selfcheck-want.$$\n  fi\n}\n",
     );
     if spec.has_lang("rust") {
         out.push_str("(cd rust && cargo build --quiet) || failed=1\n");
@@ -381,14 +403,19 @@ fn selfcheck(spec: &Spec) -> String {
                 .iter()
                 .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
                 .collect();
-            let file = expected_name(e.program(), &case);
+            let file = expected_name(e, &case);
             for lang in spec.langs().into_iter().filter(|l| e.has(l)) {
                 let bin = if lang == "rust" {
                     format!("rust/target/debug/{}", e.program())
                 } else {
                     format!("c/build/{}", e.program())
                 };
-                out.push_str(&format!("check {lang} {bin} {file} {}\n", quoted.join(" ")));
+                // A port's Rust is compared with the C twin's transcript.
+                let shown = if e.port { "rust-port" } else { lang };
+                out.push_str(&format!(
+                    "check {shown} {bin} {file} {}\n",
+                    quoted.join(" ")
+                ));
             }
         }
     }
@@ -396,9 +423,14 @@ fn selfcheck(spec: &Spec) -> String {
     out
 }
 
-/// The file under `expected/` for a program's case.
-pub fn expected_name(program: &str, case: &str) -> String {
-    format!("{program}-{case}.txt")
+/// The file under `expected/` for a case of an exercise's program (a
+/// port's is the C twin's transcript, kept apart).
+pub fn expected_name(e: &sections::Exercise, case: &str) -> String {
+    if e.port {
+        format!("{}-{case}.c-twin.txt", e.program())
+    } else {
+        format!("{}-{case}.txt", e.program())
+    }
 }
 
 /// `cargo xtask course new`.
@@ -479,9 +511,10 @@ fn write_expected(ws: &Workspace, dir: &Path, spec: &Spec) -> Result<(), Error> 
         .filter(|(_, e)| spec.exercises.contains(&e.id))
     {
         for (case, args) in public_runs(e) {
-            let run = super::grade::reference_run(ws, e.program(), &args, None)
+            let reference = if e.port { "c" } else { "rust" };
+            let run = super::grade::reference_run(ws, reference, e.program(), &args, None)
                 .map_err(Error::runtime)?;
-            let path = dir.join("expected").join(expected_name(e.program(), &case));
+            let path = dir.join("expected").join(expected_name(e, &case));
             fs::write(&path, run.text())
                 .map_err(|err| Error::runtime(format!("write {}: {err}", path.display())))?;
         }

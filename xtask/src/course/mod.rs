@@ -11,9 +11,12 @@
 //!
 //! The marked regions are both the answer key and, replaced by a stub, the
 //! starter code: `kit` writes a student's kit from them, `grade` grades one
-//! (or a class), `sandbox` is where student code runs.
+//! (or a class), `hostile` runs the stress suite's peers and clients
+//! against a student's program, `sandbox` is where student code runs.
 
+pub mod builds;
 pub mod grade;
+pub mod hostile;
 pub mod kit;
 pub mod sandbox;
 pub mod selftest;
@@ -26,7 +29,7 @@ use std::path::{Path, PathBuf};
 use crate::sections::{self, Exercise, Section};
 
 /// The grader's own checks an exercise may name (see `grade`).
-pub const PROBES: &[&str] = &["refused", "fresh-socket"];
+pub const PROBES: &[&str] = &["refused", "fresh-socket", "hostile-clients"];
 
 /// The languages of a kit, as `--lang` takes them.
 pub const LANGS: &[&str] = &["rust", "c"];
@@ -336,14 +339,41 @@ pub fn exercises_block(section: &Section) -> String {
             _ => "C",
         };
         let plural = if e.points == 1 { "" } else { "s" };
+        let task = if e.port {
+            let function = program
+                .and_then(|p| {
+                    let root = crate::Workspace::locate().ok()?.root;
+                    let text = std::fs::read_to_string(root.join(&p.source)).ok()?;
+                    let lines: Vec<&str> = text.lines().collect();
+                    let at = lines
+                        .iter()
+                        .position(|l| opening(l) == Some(e.id.as_str()))?;
+                    let sig = enclosing_signature("rust", &lines, at);
+                    let name = sig
+                        .split("fn ")
+                        .nth(1)?
+                        .split('(')
+                        .next()?
+                        .trim()
+                        .to_string();
+                    Some(name)
+                })
+                .unwrap_or_else(|| "the function".into());
+            format!(
+                "a port: the kit gives you the C twin as `port/{0}.c`; write in Rust, in the region between `exercise: {1}` and `end exercise` of the program `{0}`, what its C function `{function}` does",
+                e.program(),
+                e.id
+            )
+        } else {
+            format!(
+                "write the region between `exercise: {}` and `end exercise` in the program `{}`",
+                e.id,
+                e.program()
+            )
+        };
         out.push_str(&format!(
-            "### `{}`: {}\n\nBuilds on {}. {} point{plural}, in {langs}: write the region between `exercise: {}` and `end exercise` in the program `{}`.\n\n",
-            e.id,
-            e.title,
-            e.builds_on,
-            e.points,
-            e.id,
-            e.program()
+            "### `{}`: {}\n\nBuilds on {}. {} point{plural}, in {langs}: {task}.\n\n",
+            e.id, e.title, e.builds_on, e.points,
         ));
         // What a correct solution prints: a recorded run, where one is.
         let recorded = program.and_then(|p| {
@@ -353,7 +383,7 @@ pub fn exercises_block(section: &Section) -> String {
                 .map(|c| (p, c))
         });
         match recorded {
-            Some((p, c)) => {
+            Some((p, c)) if !e.port => {
                 let only = if e.lines.is_empty() {
                     String::new()
                 } else {
@@ -367,7 +397,20 @@ pub fn exercises_block(section: &Section) -> String {
                     p.recorded_path(c)
                 ));
             }
-            None => {
+            _ if e.port => {
+                out.push_str(&format!(
+                    "A correct solution prints what the C twin prints{}.\n\n",
+                    if e.lines.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " (the exercise's lines are those starting {})",
+                            quoted(&e.lines)
+                        )
+                    }
+                ));
+            }
+            _ => {
                 let runs = kit::public_runs(e);
                 let lines: Vec<String> = runs
                     .iter()
@@ -399,6 +442,12 @@ pub fn exercises_block(section: &Section) -> String {
             } else {
                 format!("the stdout lines starting {}", quoted(&e.lines))
             };
+            if e.port {
+                out.push_str(&format!(
+                    "- case `{case}` ({shown}): {part} match the C twin's, less your lines beginning with `std::`, ports, pids and times masked\n"
+                ));
+                continue;
+            }
             out.push_str(&format!(
                 "- case `{case}` ({shown}): {part} match the reference program's, ports, pids and times masked (in C, less the `std::` lines)\n"
             ));
@@ -411,7 +460,7 @@ pub fn exercises_block(section: &Section) -> String {
                     ("sender", "receiver", &i.receiver)
                 };
                 out.push_str(&format!(
-                    "- interop `{pairing}`: your program as the {mine}, the reference `{other}` as the {theirs}, over 127.0.0.1; your side's transcript matches the all-reference run\n"
+                    "- interop `{pairing}`: your program as the {mine}, the reference `{other}` as the {theirs}, over 127.0.0.1 and over ::1; your side's transcript matches the all-reference run\n"
                 ));
             }
         }
@@ -423,9 +472,55 @@ pub fn exercises_block(section: &Section) -> String {
                 "fresh-socket" => {
                     "traced with strace against a closed port, your client makes a new socket for every connect attempt"
                 }
+                "hostile-clients" => {
+                    "your server, started with `127.0.0.1 0` and with `::1 0`, meets the stress suite's misbehaving clients (connect and close, garbage, silence, a half-close, a reset), then a client that resets its connection while it waits in the accept queue; it must still answer the next client with its status line, and still be running"
+                }
                 _ => "a check of the grader's own",
             };
             out.push_str(&format!("- probe `{probe}`: {text}\n"));
+        }
+        for run in &e.hostile {
+            let peers: Vec<String> = run
+                .peers
+                .iter()
+                .filter_map(|p| crate::stress::Peer::from_key(p))
+                .map(|p| format!("`{}` ({})", p.key(), p.name()))
+                .collect();
+            let waiting: Vec<String> = run
+                .peers
+                .iter()
+                .filter_map(|p| crate::stress::Peer::from_key(p))
+                .filter(|p| p.receiver_may_wait_for_eof())
+                .map(|p| format!("`{}`", p.key()))
+                .collect();
+            let wait = if waiting.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (and `--wait-eof`, reading once the stream has ended, for {})",
+                    waiting.join(", ")
+                )
+            };
+            out.push_str(&format!(
+                "- hostile peers, each over 127.0.0.1 and ::1, against your receiver started as `{} IP 0 --timeout 5 {}`{wait}: {}; it must end by itself with status 0 or 1, report no byte that was not sent, and lose none the kernel delivered\n",
+                e.program(),
+                run.receiver_args.join(" "),
+                peers.join(", ")
+            ));
+        }
+        for (lang, links) in [("Rust", &e.tests), ("C", &e.c_tests)] {
+            for link in links {
+                let t = builds::TestRef::parse(link);
+                let how = if lang == "Rust" {
+                    "compiled with your Rust and run"
+                } else {
+                    "run with your C twin (it compiles your sources itself)"
+                };
+                out.push_str(&format!(
+                    "- test [`{}`](test:{link}) (for {lang}): this repository's test, {how}; it must pass\n",
+                    t.shown()
+                ));
+            }
         }
         if !e.hidden.is_empty() {
             out.push_str(&format!(

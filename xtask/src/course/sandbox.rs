@@ -60,15 +60,64 @@ pub const PROGRAM: Limits = Limits {
     output: OUTPUT_CAP,
 };
 
-/// A student build (cargo and rustc, or cc).
-pub const BUILD: Limits = Limits {
-    wall: Duration::from_secs(300),
-    cpu_seconds: 600,
+/// The grader's own build of the solved kit (the shared cache): trusted
+/// code, every dependency compiled from scratch the first time.
+pub const CACHE_BUILD: Limits = Limits {
+    wall: Duration::from_secs(1200),
+    cpu_seconds: 1200,
     address_space: 8 << 30,
     processes: 512,
     file_size: 1 << 30,
     open_files: 1024,
     output: 16 << 20,
+};
+
+/// A student's Rust build without build scripts of the student's: cargo
+/// and rustc over the cache, recompiling only what the student changed.
+/// Limits are per process, so one rustc stuck on a student's source is
+/// stopped by its CPU limit, and the whole build by the wall clock.
+pub const BUILD: Limits = Limits {
+    wall: Duration::from_secs(180),
+    cpu_seconds: 120,
+    address_space: 8 << 30,
+    processes: 512,
+    file_size: 256 << 20,
+    open_files: 1024,
+    output: 16 << 20,
+};
+
+/// The packages of a section whose folder holds a student's `build.rs`,
+/// built apart: the script is student code that runs at build time (a
+/// loop, a fork bomb, a flood, a sleep), so its build gets a short wall
+/// clock, and only that section's exercises depend on it.
+pub const SCRIPT_BUILD: Limits = Limits {
+    wall: Duration::from_secs(30),
+    cpu_seconds: 20,
+    processes: 128,
+    ..BUILD
+};
+
+/// One C program of the student's, compiled with `cc`.
+pub const C_BUILD: Limits = Limits {
+    wall: Duration::from_secs(30),
+    cpu_seconds: 20,
+    address_space: 2 << 30,
+    processes: 64,
+    file_size: 64 << 20,
+    open_files: 256,
+    output: OUTPUT_CAP,
+};
+
+/// One binary of this repository's tests, run against the student's code
+/// (threads reserve address space: more than a program's).
+pub const TESTS: Limits = Limits {
+    wall: Duration::from_secs(60),
+    cpu_seconds: 60,
+    address_space: 4 << 30,
+    processes: 128,
+    file_size: 64 << 20,
+    open_files: 1024,
+    output: OUTPUT_CAP,
 };
 
 /// What one bounded command did.
@@ -81,6 +130,8 @@ pub struct Run {
     pub timed_out: bool,
     /// An output stream reached its cap and was cut there.
     pub truncated: bool,
+    /// The cap, in bytes.
+    pub cap: usize,
 }
 
 impl Run {
@@ -106,7 +157,7 @@ impl Run {
         } else if self.truncated {
             Some(format!(
                 "printed more than {} KiB (cut there, and stopped)",
-                OUTPUT_CAP / 1024
+                self.cap / 1024
             ))
         } else {
             None
@@ -184,6 +235,7 @@ pub fn run_capped(mut command: Command, limits: &Limits) -> std::io::Result<Run>
         code,
         timed_out,
         truncated: cut_out || cut_err,
+        cap,
     })
 }
 
@@ -249,9 +301,32 @@ status=$?
 exit $status
 "#;
 
+/// Set (to anything) in the grader's environment, it makes every sandbox
+/// the fallback, as on a machine without namespaces: to try that path, or
+/// where a teacher must grade without them.
+pub const NO_SANDBOX_ENV: &str = "SOCKREF_GRADE_NO_SANDBOX";
+
+/// Whether [`NO_SANDBOX_ENV`] asks for the fallback.
+pub fn fallback_asked() -> bool {
+    std::env::var_os(NO_SANDBOX_ENV).is_some()
+}
+
+/// Whether a sandbox made with `fallback` would try the namespaces: the
+/// grader keeps apart what it builds in each kind (paths differ).
+pub fn would_isolate(fallback: bool) -> bool {
+    is_root() && !fallback
+}
+
 impl Sandbox {
-    /// A sandbox for the scratch copy `scratch`, run as `uid` (when root).
+    /// A sandbox for the scratch copy `scratch`, run as `uid` (when root),
+    /// the fallback if [`NO_SANDBOX_ENV`] is set.
     pub fn new(scratch: &Path, uid: u32) -> Sandbox {
+        Sandbox::with_fallback(scratch, uid, fallback_asked())
+    }
+
+    /// The same, the fallback (limits, time limit and output cap only)
+    /// when `fallback` is true, whatever the machine allows.
+    pub fn with_fallback(scratch: &Path, uid: u32, fallback: bool) -> Sandbox {
         let mut sandbox = Sandbox {
             scratch: scratch.to_path_buf(),
             netns: None,
@@ -261,8 +336,13 @@ impl Sandbox {
             registry: registry(),
             missing: Vec::new(),
         };
-        let root = is_root();
-        if !root {
+        if fallback {
+            sandbox.missing.push(format!(
+                "{NO_SANDBOX_ENV} is set: no network, mount or pid namespace, no private root, no uid change"
+            ));
+            return sandbox;
+        }
+        if !is_root() {
             sandbox.missing.push(
                 "not root: no network, mount or pid namespace, no private root, no uid change"
                     .into(),
@@ -304,6 +384,12 @@ impl Sandbox {
     /// The protections this machine could not give, for the report.
     pub fn missing(&self) -> &[String] {
         &self.missing
+    }
+
+    /// Whether student code runs under a private root (at `/kit`), as an
+    /// unprivileged uid.
+    pub fn isolated(&self) -> bool {
+        self.isolated
     }
 
     /// Whether a network namespace of the kit's own exists: only then may

@@ -6,6 +6,8 @@
 //!   kit of planted wrong solutions (one per exercise, in Rust and in C)
 //!   loses exactly the planted exercises' points.
 //! - [`self_test`] (`cargo xtask grade --self-test`): the same, then a kit
+//!   planted with wrong solutions only the slower checks catch (a server
+//!   that dies when a client resets, the broken select loop), then a kit
 //!   of hostile programs (an infinite loop, a fork bomb, 1 GB of output,
 //!   sleeping forever, a connect to 198.18.0.1 inside the namespace,
 //!   reading the grader's files, a hostile `build.rs`): each scores zero,
@@ -14,10 +16,12 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Instant;
 
 use sockref::Error;
 
+use super::exercises;
 use super::grade::{self, Graded, References};
 use super::kit::{self, Spec};
 use crate::Workspace;
@@ -104,21 +108,75 @@ const PLANTS: &[Plant] = &[
     },
 ];
 
+/// The exercises of the self-test's second planted kit: its plants, and
+/// beside each an exercise of the same files left right.
+pub const SLOW: &[&str] = &[
+    "initserver/initserver",
+    "initserver/serve",
+    "oob-recv/atmark",
+    "oob-recv/select",
+];
+
+/// Wrong solutions that only the slower checks catch: a hostile client,
+/// or the textbook's broken loop.
+const SLOW_PLANTS: &[Plant] = &[
+    // A server that dies when a client resets: a failed send to one
+    // client ends the server (only a reset in the accept queue shows it).
+    Plant {
+        exercise: "initserver/serve",
+        file: "rust/connect/initserver/src/lib.rs",
+        from: "    if let Err(e) = conn.send(line.as_bytes()) {\n        client_failed(client, &peer, \"send\", &e);\n    }",
+        to: "    conn.send(line.as_bytes())\n        .map_err(|e| sockref::Error::runtime(format!(\"send: {e}\")))?;",
+    },
+    Plant {
+        exercise: "initserver/serve",
+        file: "c/include/initserver.h",
+        from: "        client_failed(client, endpoint_text(&peer), \"send\");\n    close(conn);",
+        to: "        call_failed(\"send\");\n    close(conn);",
+    },
+    // The broken select loop (UNP figure 24.6): it takes the exception
+    // condition to last until the mark is passed, as the textbook's
+    // kernels report it, so on the pass after reading the urgent byte it
+    // reads out of band again, and gets EINVAL.
+    Plant {
+        exercise: "oob-recv/select",
+        file: "rust/oob/oob/src/receiver.rs",
+        from: "        if except_set.contains(conn.as_fd()) {",
+        to: "        if except_set.contains(conn.as_fd()) || just_read_oob {",
+    },
+    Plant {
+        exercise: "oob-recv/select",
+        file: "c/include/oob.h",
+        from: "        if (FD_ISSET(fd, &xset)) {",
+        to: "        if (FD_ISSET(fd, &xset) || just_read_oob) {",
+    },
+];
+
 fn folder(ws: &Workspace, name: &str) -> PathBuf {
     grade::grade_dir(ws).join("self-test").join(name)
 }
 
-/// Writes a kit of `exercises` into a fresh folder.
+/// Writes a kit of `exercises` in both languages into a fresh folder.
 fn make_kit(
     ws: &Workspace,
     name: &str,
     exercises: &[&str],
     solved: bool,
 ) -> Result<PathBuf, String> {
+    make_kit_in(ws, name, "both", exercises, solved)
+}
+
+fn make_kit_in(
+    ws: &Workspace,
+    name: &str,
+    lang: &str,
+    exercises: &[&str],
+    solved: bool,
+) -> Result<PathBuf, String> {
     let dir = folder(ws, name);
     let _ = fs::remove_dir_all(&dir);
     let only: Vec<String> = exercises.iter().map(|s| s.to_string()).collect();
-    let spec = Spec::new("both", &only, solved).map_err(|e| e.to_string())?;
+    let spec = Spec::new(lang, &only, solved).map_err(|e| e.to_string())?;
     kit::write_tree(ws, &dir, &spec)?;
     Ok(dir)
 }
@@ -133,7 +191,9 @@ fn replace_in(dir: &Path, file: &str, from: &str, to: &str) -> Result<(), String
 }
 
 fn grade_one(ws: &Workspace, dir: &Path, refs: &References) -> Result<Graded, String> {
-    let g = grade::grade_kit(ws, dir, grade::uid_for(0), refs).map_err(|e| e.to_string())?;
+    let options = grade::Options::new(grade::WORKERS);
+    let g =
+        grade::grade_kit(ws, dir, grade::uid_for(0), refs, options).map_err(|e| e.to_string())?;
     let _ = fs::remove_dir_all(grade::grade_dir(ws).join(&g.kit).join("scratch"));
     Ok(g)
 }
@@ -205,22 +265,28 @@ pub fn quick(ws: &Workspace) -> Vec<(String, Result<(), String>)> {
     ));
     checks.push((
         "planted wrong solutions each lose exactly their points".to_string(),
-        planted(ws, &refs),
+        planted(ws, &refs, "planted", QUICK, PLANTS).map(drop),
     ));
     checks
 }
 
-/// A solved kit with every plant: each planted exercise fails in both
-/// languages, every other exercise passes in both.
-fn planted(ws: &Workspace, refs: &References) -> Result<(), String> {
-    let dir = make_kit(ws, "planted", QUICK, true)?;
-    for p in PLANTS {
+/// A solved kit of `exercises` with `plants`: each planted exercise fails
+/// in both languages, every other exercise passes in both.
+fn planted(
+    ws: &Workspace,
+    refs: &References,
+    name: &str,
+    exercises: &[&str],
+    plants: &[Plant],
+) -> Result<String, String> {
+    let dir = make_kit(ws, name, exercises, true)?;
+    for p in plants {
         replace_in(&dir, p.file, p.from, p.to)?;
     }
     let g = grade_one(ws, &dir, refs)?;
     let mut wrong = Vec::new();
     for e in &g.exercises {
-        let is_planted = PLANTS.iter().any(|p| p.exercise == e.id);
+        let is_planted = plants.iter().any(|p| p.exercise == e.id);
         for l in &e.langs {
             if l.passed() == is_planted {
                 wrong.push(format!(
@@ -237,7 +303,7 @@ fn planted(ws: &Workspace, refs: &References) -> Result<(), String> {
         }
     }
     if wrong.is_empty() {
-        Ok(())
+        Ok(summary(&g))
     } else {
         Err(format!("{}\n{}", wrong.join("\n"), summary(&g)))
     }
@@ -297,6 +363,21 @@ const HOSTILE: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Exercises whose section gets a hostile build script: the first writes
+/// outside, reads the answer key and reaches for a remote address (written
+/// in `hostile`, which knows the paths); the others never end.
+const SCRIPTED: &[(&str, &str)] = &[
+    ("sockets/stream", ""),
+    (
+        "sockopt/linger",
+        "use std::io::Write;\nfn main() {\n    let line = [b'x'; 1023];\n    let mut out = std::io::stdout().lock();\n    for _ in 0..(1 << 20) {\n        if out.write_all(&line).and_then(|()| out.write_all(b\"\\n\")).is_err() {\n            break;\n        }\n    }\n    #[allow(clippy::empty_loop)]\n    loop {}\n}\n",
+    ),
+    (
+        "datagrams/sendto",
+        "fn main() {\n    if let Ok(me) = std::env::current_exe() {\n        for _ in 0..64 {\n            let _ = std::process::Command::new(&me).spawn();\n        }\n    }\n    std::thread::sleep(std::time::Duration::from_secs(1 << 30));\n}\n",
+    ),
+];
+
 /// The grader's own files a hostile program tries to read, and files it
 /// tries to write outside its scratch copy.
 fn planted_paths(ws: &Workspace) -> (PathBuf, Vec<PathBuf>) {
@@ -352,10 +433,15 @@ pub fn hostile(ws: &Workspace) -> Result<String, String> {
     let ids: Vec<&str> = HOSTILE
         .iter()
         .map(|h| h.0)
-        .chain(["byte-order/htonl", "sockets/stream"])
+        .chain(SCRIPTED.iter().map(|(id, _)| *id))
+        .chain(["byte-order/htonl"])
         .collect();
-    let mut unique = ids.clone();
-    unique.dedup();
+    let mut unique: Vec<&str> = Vec::new();
+    for id in ids {
+        if !unique.contains(&id) {
+            unique.push(id);
+        }
+    }
     let dir = make_kit(ws, "hostile", &unique, true)?;
     // A packet to 198.18.0.0/15 is sent only from a namespace of the
     // grader's, where it cannot leave; without one that case is skipped.
@@ -395,25 +481,53 @@ pub fn hostile(ws: &Workspace) -> Result<String, String> {
         "    (void)x;\n    FILE *f = fopen({key:?}, \"r\");\n    if (!f) {{ perror(\"cannot read the answer key\"); return 1; }}\n    int c;\n    while ((c = fgetc(f)) != EOF) putchar(c);\n    return 0;"
     );
     replace_region(&dir, "c/byte-order.c", "byte-order/htonl", &read_key_c)?;
-    // A build script that writes outside, reads the key, then fails.
+    // A build script that writes outside, reads the key, reaches for a
+    // remote address (inside the namespace only), then fails.
+    let remote = if remote_ok {
+        "    let far: std::net::SocketAddr = \"198.18.0.1:80\".parse().unwrap();\n    let r = std::net::TcpStream::connect_timeout(&far, std::time::Duration::from_secs(1));\n    eprintln!(\"remote connect: {:?}\", r.err());\n"
+    } else {
+        notes.push(
+            "skipped the build script's remote connect: no network namespace can be made here",
+        );
+        ""
+    };
     let build_rs = format!(
-        "fn main() {{\n    for p in [{:?}, {:?}] {{\n        let _ = std::fs::write(p, \"escaped\");\n    }}\n    let key = std::fs::read_to_string({key:?});\n    panic!(\"hostile build script: reading the answer key gave {{:?}}\", key.map(|t| t.len()));\n}}\n",
+        "fn main() {{\n    for p in [{:?}, {:?}] {{\n        let _ = std::fs::write(p, \"escaped\");\n    }}\n{remote}    let key = std::fs::read_to_string({key:?});\n    panic!(\"hostile build script: reading the answer key gave {{:?}}\", key.map(|t| t.len()));\n}}\n",
         outside[0], outside[1]
     );
     fs::write(dir.join("rust/sockets/sockets/build.rs"), build_rs).map_err(|e| e.to_string())?;
+    // Build scripts that never end: a flood then a busy loop, and a fork
+    // bomb then sleeping forever.
+    for (id, script) in SCRIPTED.iter().skip(1) {
+        let section = exercises()
+            .iter()
+            .find(|(_, e)| e.id == *id)
+            .map(|(s, e)| format!("rust/{}/{}", s.name, e.program()))
+            .ok_or("a scripted exercise is declared")?;
+        fs::write(dir.join(section).join("build.rs"), script).map_err(|e| e.to_string())?;
+    }
     let start = Instant::now();
     let refs = References::default();
     let g = grade_one(ws, &dir, &refs)?;
     let seconds = start.elapsed().as_secs_f64();
     let mut problems = Vec::new();
     for e in &g.exercises {
-        let sockets_c = e.id == "sockets/stream";
+        let scripted = SCRIPTED.iter().any(|(id, _)| *id == e.id);
         for l in &e.langs {
-            // The C half of sockets has no build script: it may pass.
-            if l.passed() && !(sockets_c && l.lang == "c") {
+            // The C half of a section has no build script: it may pass.
+            if l.passed() && !(scripted && l.lang == "c") {
                 problems.push(format!("{} ({}) passed", e.id, l.lang));
             }
         }
+    }
+    let namespaces = Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let ours = format!("sockref-grade-{}-", std::process::id());
+    if let Some(left) = namespaces.lines().find(|l| l.starts_with(&ours)) {
+        problems.push(format!("a network namespace was left: {left}"));
     }
     for p in &outside {
         if p.exists() {
@@ -448,10 +562,80 @@ pub fn hostile(ws: &Workspace) -> Result<String, String> {
     }
 }
 
+/// The C exercises graded with the sandbox's fallback forced: a server
+/// probed by hostile clients, a receiver by hostile peers, a C test (which
+/// needs the private root, so it is skipped with the reason).
+pub const FALLBACK: &[&str] = &["services/ntohs", "initserver/serve", "oob-recv/atmark"];
+
+/// The sandbox's fallback, forced as on a machine without namespaces: the
+/// report's first line names the missing protections, and a solved kit
+/// still scores full marks (in C: a Rust kit would need a second build
+/// cache, built outside the sandbox).
+pub fn fallback(ws: &Workspace) -> Result<String, String> {
+    let dir = make_kit_in(ws, "fallback", "c", FALLBACK, true)?;
+    let refs = References::default();
+    let options = grade::Options {
+        workers: grade::WORKERS,
+        fallback: true,
+    };
+    let g =
+        grade::grade_kit(ws, &dir, grade::uid_for(0), &refs, options).map_err(|e| e.to_string())?;
+    let _ = fs::remove_dir_all(grade::grade_dir(ws).join(&g.kit).join("scratch"));
+    let report = grade::report_text(&g);
+    let first = report.lines().next().unwrap_or_default().to_string();
+    let (score, max) = g.score();
+    let mut problems = Vec::new();
+    if !first.starts_with("sandbox: missing protections: ")
+        || !first.contains(super::sandbox::NO_SANDBOX_ENV)
+        || !first.contains("no network, mount or pid namespace")
+    {
+        problems.push(format!(
+            "the report's first line does not name the missing protections: {first}"
+        ));
+    }
+    if score != max || max == 0 {
+        problems.push(format!("scored {score}/{max}"));
+    }
+    let skipped: Vec<String> = g
+        .exercises
+        .iter()
+        .flat_map(|e| &e.langs)
+        .flat_map(|l| &l.checks)
+        .filter(|c| c.skipped)
+        .map(|c| format!("{}: {}", c.name, c.detail))
+        .collect();
+    if problems.is_empty() {
+        Ok(format!(
+            "{first}
+skipped: {}",
+            skipped.join("; ")
+        ))
+    } else {
+        Err(format!(
+            "{}
+{}",
+            problems.join(
+                "
+"
+            ),
+            summary(&g)
+        ))
+    }
+}
+
 /// `cargo xtask grade --self-test`.
 pub fn self_test(ws: &Workspace) -> Result<(), Error> {
     let mut failed = 0;
     let mut results = quick(ws);
+    let refs = References::default();
+    results.push((
+        "a server that dies when a client resets, and the broken select loop, each lose exactly their points".into(),
+        planted(ws, &refs, "planted-slow", SLOW, SLOW_PLANTS).map(|s| println!("{s}")),
+    ));
+    results.push((
+        "the sandbox's fallback: the report's first line names the missing protections, and grading works".into(),
+        fallback(ws).map(|s| println!("{s}")),
+    ));
     results.push(("hostile kit".into(), hostile(ws).map(|s| println!("{s}"))));
     for (name, result) in &results {
         match result {

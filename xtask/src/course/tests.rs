@@ -214,3 +214,70 @@ fn a_fork_bomb_in_the_sandbox_ends_with_its_time_limit_and_leaves_nothing() {
     assert_eq!(left, 0, "processes of the sandbox uid left running");
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The entry of the grader's peer process when the grader is this test
+/// binary (`hostile::run_job`); without the job it does nothing.
+#[test]
+fn peer_process() {
+    if let Some(job) = std::env::var_os(hostile::PEER_ENV) {
+        let _ = hostile::peer_main(&job);
+    }
+}
+
+#[test]
+fn the_fallback_says_what_is_missing_and_keeps_its_limits() {
+    let dir = scratch("fallback");
+    let sandbox = sandbox::Sandbox::with_fallback(&dir, grade::uid_for(0), true);
+    assert!(!sandbox.isolated() && !sandbox.has_netns());
+    let missing = sandbox.missing().join("; ");
+    assert!(
+        missing.contains(sandbox::NO_SANDBOX_ENV)
+            && missing.contains("no network, mount or pid namespace"),
+        "{missing}"
+    );
+    assert_eq!(sandbox.kit_path(), dir);
+    // The rlimits, the clean environment and the time limit still hold.
+    let script = "ulimit -n; grep 'Max processes' /proc/self/limits | awk '{print $3}'; echo $HOME; env | grep -c CARGO";
+    let run = sh(&sandbox, script, &sandbox::PROGRAM);
+    let lines: Vec<&str> = run.stdout.lines().map(str::trim).collect();
+    assert_eq!(lines, ["256", "64", "/tmp", "0"], "{run:?}");
+    let limits = sandbox::Limits {
+        wall: std::time::Duration::from_millis(300),
+        ..sandbox::PROGRAM
+    };
+    let t = std::time::Instant::now();
+    let run = sh(&sandbox, "sleep 60 & sleep 60", &limits);
+    assert!(run.timed_out && t.elapsed() < std::time::Duration::from_secs(5));
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The hostile peers and clients run as a process of this very binary
+/// (here the test binary, through `peer_process`): against the reference
+/// receiver and server, in a sandbox (the fallback, on the host's
+/// loopback, so no privilege is needed), they find nothing wrong.
+#[test]
+fn hostile_peers_and_clients_pass_the_reference_programs() {
+    let ws = workspace();
+    let (recv, server) = (ws.rust_binary("oob-recv"), ws.rust_binary("initserver"));
+    if !recv.is_file() || !server.is_file() {
+        eprintln!("skipped: build oob-recv and initserver first (cargo build)");
+        return;
+    }
+    let dir = scratch("peers");
+    let sandbox = sandbox::Sandbox::with_fallback(&dir, grade::uid_for(0), true);
+    let run = crate::sections::HostileRun {
+        receiver_args: vec!["--strategy".into(), "atmark".into()],
+        peers: Vec::new(),
+    };
+    for peer in [
+        crate::stress::Peer::Gaps,
+        crate::stress::Peer::ResetMidStream,
+    ] {
+        for ip in hostile::IPS {
+            hostile::check_receiver(&sandbox, &recv.display().to_string(), &run, peer, ip)
+                .unwrap_or_else(|e| panic!("{} over {ip}: {e}", peer.name()));
+        }
+    }
+    hostile::probe_clients(&sandbox, &server.display().to_string(), "127.0.0.1").unwrap();
+    fs::remove_dir_all(&dir).unwrap();
+}

@@ -155,6 +155,7 @@ fn shutdown_half_closes() -> Result<(), Error> {
 
 // ANCHOR: close
 fn close_ends_with_the_last_copy() -> Result<(), Error> {
+    // exercise: sockets/close
     let (a, b) = pair(Type::STREAM, "SOCK_STREAM")?;
     let copy = a.try_clone().context("dup")?;
     drop(a); // close(fd): one of two descriptors of the same socket
@@ -171,6 +172,7 @@ fn close_ends_with_the_last_copy() -> Result<(), Error> {
         "close: after closing one of two copies the peer saw {first}; after the last, recv returned {n} (end of file)"
     )?;
     Ok(())
+    // end exercise
 }
 // ANCHOR_END: close
 
