@@ -174,7 +174,16 @@ fn recording(program: &Program, case: &Case, run: &Transcript) -> String {
 fn build_programs(ws: &Workspace) -> Result<(), Error> {
     let status = ws
         .cargo()
-        .args(["build", "--quiet", "--workspace", "--bins"])
+        // Not the xtask: built with the whole workspace's features it would
+        // be linked anew over the binary that is running this.
+        .args([
+            "build",
+            "--quiet",
+            "--workspace",
+            "--exclude",
+            "xtask",
+            "--bins",
+        ])
         .status()
         .map_err(|e| Error::runtime(format!("cargo build: {e}")))?;
     if status.success() {
