@@ -131,14 +131,53 @@ static int hb_send_urgent(struct heartbeat *hb, unsigned char byte)
     /* end exercise */
 }
 
+/* recv(MSG_OOB): 1 with *step set when the peer's byte (or a reset) was
+ * there, 0 when no urgent byte waits. The server answers each byte. */
+static int hb_take_urgent(struct heartbeat *hb, enum hb_step *step)
+{
+    unsigned char byte;
+    ssize_t n = recv(hb->sock, &byte, 1, MSG_OOB);
+    if (n == 1) {
+        int e;
+        if (hb->role == HB_SERVER && (e = hb_send_urgent(hb, byte)) != 0) {
+            *step = hb_reset(hb, "send(MSG_OOB)", e);
+            return 1;
+        }
+        hb->after_silence = hb->counter > 1;
+        if (hb->role == HB_SERVER && hb->heard == 0)
+            hb_arm(hb, hb->nsec / 2); /* probes fall mid-period */
+        hb->counter = 0;
+        hb->heard++;
+        *step = HB_HEARD;
+        return 1;
+    }
+    if (n < 0 && hb_is_reset(errno)) {
+        *step = hb_reset(hb, "recv(MSG_OOB)", errno);
+        return 1;
+    }
+    if (n < 0 && errno != EINVAL && errno != EAGAIN)
+        call_failed("recv(MSG_OOB)");
+    return 0;
+}
+
 /* Normal bytes: older probes a newer urgent byte turned into normal data,
  * or whatever a misbehaving peer sends (all dropped). HB_CLOSED at end of
- * file, HB_RESET if the connection was reset, else HB_TICK. */
+ * file, HB_RESET if the connection was reset, the urgent byte's step if the
+ * reads reach a mark whose byte is unread, else HB_TICK. */
 static enum hb_step hb_drain(struct heartbeat *hb)
 {
     /* exercise: hb-server/drain */
     char buf[256];
     for (;;) {
+        /* At the mark with the urgent byte unread, a normal read would
+         * step over the byte and lose it: take it first. A byte that came
+         * while the previous read ran is caught here. */
+        enum hb_step step;
+        int at = sockatmark(hb->sock);
+        if (at < 0)
+            call_failed("sockatmark");
+        if (at == 1 && hb_take_urgent(hb, &step))
+            return step;
         ssize_t got = recv(hb->sock, buf, sizeof buf, 0);
         if (got == 0)
             return HB_CLOSED;
@@ -185,23 +224,9 @@ static enum hb_step hb_next(struct heartbeat *hb)
         while (read(hb->sigfd, &info, sizeof info) == sizeof info)
             ;
         /* The peer first: a byte that came with a tick counts before it. */
-        unsigned char byte;
-        ssize_t n = recv(hb->sock, &byte, 1, MSG_OOB);
-        if (n == 1) {
-            int e;
-            if (hb->role == HB_SERVER && (e = hb_send_urgent(hb, byte)) != 0)
-                return hb_reset(hb, "send(MSG_OOB)", e);
-            hb->after_silence = hb->counter > 1;
-            if (hb->role == HB_SERVER && hb->heard == 0)
-                hb_arm(hb, hb->nsec / 2); /* probes fall mid-period */
-            hb->counter = 0;
-            hb->heard++;
-            return HB_HEARD;
-        }
-        if (n < 0 && hb_is_reset(errno))
-            return hb_reset(hb, "recv(MSG_OOB)", errno);
-        if (n < 0 && errno != EINVAL && errno != EAGAIN)
-            call_failed("recv(MSG_OOB)");
+        enum hb_step step;
+        if (hb_take_urgent(hb, &step))
+            return step;
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             enum hb_step end = hb_drain(hb);
             if (end != HB_TICK)

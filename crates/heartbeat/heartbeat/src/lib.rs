@@ -289,11 +289,20 @@ impl Heartbeat {
 
     /// Normal bytes: older probes that a newer urgent byte turned into
     /// normal data, or whatever a misbehaving peer sends (all dropped).
-    /// `Closed` at end of file, `Reset` if the connection was reset.
+    /// `Closed` at end of file, `Reset` if the connection was reset, and
+    /// the urgent byte's step if the reads reach a mark whose byte is unread.
     fn drain_normal(&mut self) -> Result<Option<Step>, Error> {
         // exercise: hb-server/drain
         let mut buf = [0u8; 256];
         loop {
+            // At the mark with the urgent byte unread, a normal read would
+            // step over the byte and lose it: take it first. A byte that
+            // came while the previous read ran is caught here.
+            if sockref::ffi::sockatmark(self.sock.as_fd()).context("sockatmark")?
+                && let Some(step) = self.take_urgent()?
+            {
+                return Ok(Some(step));
+            }
             match recv(self.sock.as_raw_fd(), &mut buf, MsgFlags::empty()) {
                 Ok(0) => return Ok(Some(Step::Closed)),
                 Ok(_) => continue,
@@ -423,4 +432,48 @@ fn whole(value: std::ffi::OsString, what: &str) -> Result<u32, Error> {
 pub fn seconds(d: Duration) -> String {
     let s = d.as_secs_f64();
     format!("{}", (s * 1e6).round() / 1e6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::net::{Ipv4Addr, TcpListener};
+
+    /// The race hb-server's hostile test once lost: normal data, then a
+    /// probe arriving while the server drained that data. A normal read at
+    /// the mark steps over an unread urgent byte and the kernel forgets it
+    /// (`an_urgent_byte_never_read_with_msg_oob_is_dropped_by_normal_reads`),
+    /// so the drain must take the byte when it reaches the mark.
+    #[test]
+    fn a_drain_that_reaches_an_unread_urgent_byte_takes_it_instead_of_stepping_over_it() {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        // Both have arrived: the garbage, then the probe at the mark.
+        (&client).write_all(b"garbage").unwrap();
+        nix::sys::socket::send(client.as_raw_fd(), b"p", MsgFlags::MSG_OOB).unwrap();
+        let ready = sockref::peer::poll_one(
+            server.as_fd(),
+            PollFlags::POLLPRI,
+            Some(sockref::peer::DEMO_TIMEOUT),
+        )
+        .unwrap();
+        assert!(ready.contains(PollFlags::POLLPRI));
+        let config = Config {
+            nsec: Duration::from_secs(1),
+            nprobes: 3,
+        };
+        let mut hb = Heartbeat::new(server, Role::Server, config).unwrap();
+        // The step would take the byte before draining; the drain alone is
+        // what met the byte in the race.
+        assert_eq!(
+            hb.drain_normal().unwrap(),
+            Some(Step::Heard {
+                byte: b'p',
+                after_silence: false
+            })
+        );
+        assert_eq!(hb.heard(), 1);
+    }
 }
