@@ -317,6 +317,52 @@ pub fn masked(text: &str) -> String {
         .join("\n")
 }
 
+/// Whether this process may make the namespaces `unshare` is given
+/// (`&["--mount"]`, `&["--mount", "--net"]`); where it may not, says so in
+/// the test's output (`skipped: ...`), and the test returns.
+pub fn unshare_allowed(namespaces: &[&str]) -> bool {
+    let allowed = Command::new("unshare")
+        .args(namespaces)
+        .args(["--propagation", "private", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !allowed {
+        eprintln!(
+            "skipped: `unshare {}` is not allowed here (it needs CAP_SYS_ADMIN)",
+            namespaces.join(" ")
+        );
+    }
+    allowed
+}
+
+/// Waits until `done` holds, yielding between looks at kernel state; the
+/// test fails, naming `what`, after 10 s.
+pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not within 10 s"
+        );
+        std::thread::yield_now();
+    }
+}
+
+/// Whether thread `tid` of this process is asleep inside system call `nr`:
+/// `/proc/self/task/TID/syscall` names the call it is in ("running" when
+/// it is on a CPU) and `stat` says S, sleeping.
+pub fn asleep_in(tid: i32, nr: libc::c_long) -> bool {
+    let task = format!("/proc/self/task/{tid}");
+    let call = std::fs::read_to_string(format!("{task}/syscall")).unwrap_or_default();
+    let stat = std::fs::read_to_string(format!("{task}/stat")).unwrap_or_default();
+    // stat is "TID (comm) STATE ...": the state follows the last ')'.
+    let state = stat
+        .rsplit(')')
+        .next()
+        .and_then(|rest| rest.trim().chars().next());
+    call.split_whitespace().next() == Some(&nr.to_string()) && state == Some('S')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

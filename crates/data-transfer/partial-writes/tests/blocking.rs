@@ -9,33 +9,10 @@
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 use nix::sys::socket::{MsgFlags, recv, send};
 use sockref::peer::{Family, connected_pair};
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}: not within 10 s");
-        std::thread::yield_now();
-    }
-}
-
-/// Whether thread `tid` of this process is asleep inside system call `nr`:
-/// `/proc/self/task/TID/syscall` names the call it is in ("running" when
-/// it is on a CPU) and `stat` says S, sleeping.
-fn asleep_in(tid: i32, nr: libc::c_long) -> bool {
-    let task = format!("/proc/self/task/{tid}");
-    let call = std::fs::read_to_string(format!("{task}/syscall")).unwrap_or_default();
-    let stat = std::fs::read_to_string(format!("{task}/stat")).unwrap_or_default();
-    // stat is "TID (comm) STATE ...": the state follows the last ')'.
-    let state = stat
-        .rsplit(')')
-        .next()
-        .and_then(|rest| rest.trim().chars().next());
-    call.split_whitespace().next() == Some(&nr.to_string()) && state == Some('S')
-}
+use sockref::testing::{asleep_in, wait_for};
 
 /// Where the kernel put thread `tid` to sleep, for the failure messages.
 fn wchan(tid: i32) -> String {

@@ -9,35 +9,15 @@
 
 use std::net::UdpSocket;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 use nix::sys::pthread::{pthread_kill, pthread_self};
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+use sockref::testing::{asleep_in, wait_for};
 
 static CAUGHT: AtomicUsize = AtomicUsize::new(0);
 
 extern "C" fn count(_: std::ffi::c_int) {
     CAUGHT.fetch_add(1, Ordering::SeqCst);
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}: not within 10 s");
-        std::thread::yield_now();
-    }
-}
-
-/// Whether thread `tid` of this process is asleep inside system call `nr`.
-fn asleep_in(tid: i32, nr: libc::c_long) -> bool {
-    let task = format!("/proc/self/task/{tid}");
-    let call = std::fs::read_to_string(format!("{task}/syscall")).unwrap_or_default();
-    let stat = std::fs::read_to_string(format!("{task}/stat")).unwrap_or_default();
-    let state = stat
-        .rsplit(')')
-        .next()
-        .and_then(|rest| rest.trim().chars().next());
-    call.split_whitespace().next() == Some(&nr.to_string()) && state == Some('S')
 }
 
 /// A blocking recvfrom, SIGALRM sent to it while it waits, with the

@@ -12,18 +12,13 @@
 use std::path::Path;
 use std::process::Command;
 
-use sockref::testing::{RUN_LIMIT, run_bounded};
+use sockref::testing::{RUN_LIMIT, run_bounded, unshare_allowed};
 
 const BIN: &str = env!("CARGO_BIN_EXE_getaddrinfo");
 
 #[test]
 fn without_etc_services_a_service_name_is_eai_service_and_a_number_works() {
-    let allowed = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "true"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !allowed {
-        eprintln!("skipped: `unshare --mount` is not allowed here (it needs CAP_SYS_ADMIN)");
+    if !unshare_allowed(&["--mount"]) {
         return;
     }
     let etc = Path::new(env!("CARGO_TARGET_TMPDIR"))

@@ -30,12 +30,7 @@ fn addr04() -> PathBuf {
 /// `program args` run where host lookups read /etc/hosts only, or `None`
 /// (the test is skipped) where this process may not make namespaces.
 fn with_files_only(program: &Path, args: &[&str]) -> Option<Output> {
-    let allowed = Command::new("unshare")
-        .args(["--mount", "--net", "--propagation", "private", "true"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !allowed {
-        eprintln!("skipped: `unshare --mount --net` is not allowed here (it needs CAP_SYS_ADMIN)");
+    if !sockref::testing::unshare_allowed(&["--mount", "--net"]) {
         return None;
     }
     let nsswitch = Path::new(env!("CARGO_TARGET_TMPDIR"))

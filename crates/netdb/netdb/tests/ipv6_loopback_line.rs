@@ -81,12 +81,7 @@ fn a_ipv6_loopback_line_in_etc_hosts_changes_the_answers() {
         .join(format!("hosts-with-ipv6-loopback-{}", std::process::id()));
     std::fs::write(&file, HOSTS).unwrap();
     // Can this process make a mount namespace at all?
-    let allowed = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "true"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !allowed {
-        eprintln!("skipped: `unshare --mount` is not allowed here (it needs CAP_SYS_ADMIN)");
+    if !sockref::testing::unshare_allowed(&["--mount"]) {
         return;
     }
     let me = std::env::current_exe().unwrap();
