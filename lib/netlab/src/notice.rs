@@ -163,12 +163,20 @@ pub fn run_in(lab: &Lab, case: Case) -> Result<Report, Error> {
                     Err(_) => break, // the window stayed shut for 2 s
                 }
             }
-            send(
+            match send(
                 sock.as_raw_fd(),
                 b"U",
                 MsgFlags::MSG_OOB | MsgFlags::MSG_NOSIGNAL,
-            )
-            .map_err(|e| Error::runtime(format!("send(MSG_OOB): {e}")))?;
+            ) {
+                Ok(_) => {}
+                // The window shut and the send buffer full: the urgent send
+                // itself waited out SO_SNDTIMEO. Told as `usize::MAX - n`.
+                Err(Errno::EAGAIN) => {
+                    let _ = t0_tx.send((Instant::now(), usize::MAX - queued, None, None));
+                    return Ok(());
+                }
+                Err(e) => return Err(Error::runtime(format!("send(MSG_OOB): {e}"))),
+            }
             let sent_at = Instant::now();
             let (notsent, left) = urgent_left(&sock, case.limit);
             let _ = t0_tx.send((sent_at, queued, notsent, left));
