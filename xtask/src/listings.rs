@@ -817,7 +817,7 @@ mod tests {
         let ws = std::env::temp_dir().join(format!("xtask-test-links-{}", std::process::id()));
         fs::create_dir_all(ws.join("crates/s/p/tests")).unwrap();
         fs::write(ws.join("crates/s/p/tests/t.rs"), "#[test]\nfn holds() {}\n").unwrap();
-        let page = Page {
+        let page_in = |words, outside| Page {
             section: None,
             fallback: Vec::new(),
             root: &ws,
@@ -825,23 +825,15 @@ mod tests {
             dir: ws.join("book/src"),
             number: None,
             versions: &[],
-            words: &Words::english(),
-            outside: "",
+            words,
+            outside,
         };
+        let english = Words::english();
+        let page = page_in(&english, "");
         // In a translation one folder down: one more `../`, the label in
         // the language's words and its full-width punctuation.
         let words = Words::from_pairs(&[(UNTESTED, "此处未测试")]);
-        let translated = Page {
-            section: None,
-            fallback: Vec::new(),
-            root: &ws,
-            sections: &[],
-            dir: ws.join("book/src"),
-            number: None,
-            versions: &[],
-            words: &words,
-            outside: "../",
-        };
+        let translated = page_in(&words, "../");
         let out = translated
             .transform(
                 "EINVAL ([`holds`](test:crates/s/p/tests/t.rs#holds))（此处未测试：BSD）。\n",
