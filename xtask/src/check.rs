@@ -141,7 +141,7 @@ pub static STAGES: &[Stage] = &[
     },
     Stage {
         name: "course",
-        checks: "every declared exercise is marked in its sources and every marker declared; on a few exercises, an untouched student kit scores 0 with a reason, the solved kit full marks (cases, interop over IPv4 and IPv6, hostile peers, this repository's tests), and planted wrong solutions (s_port without ntohs, connect_retry reusing its socket, a writen that resends from the start, a receiver that reads past the mark; in Rust and C) each lose exactly their exercise's points; the slow rest is cargo xtask grade --self-test",
+        checks: "every declared exercise is marked in its sources and every marker declared; on a few exercises, an untouched student kit scores 0 with a reason, the solved kit full marks (cases, interop over IPv4 and IPv6, hostile peers, this repository's tests), and planted wrong solutions (s_port without ntohs, connect_retry reusing its socket, a writen that resends from the start, a receiver that reads past the mark, a server that dies when a client resets, the broken select loop; in Rust and C) each lose exactly their exercise's points; the hostile kit and the sandbox's fallback are cargo xtask grade --self-test",
         scope: Scope::WholeRun,
         run: course,
     },
