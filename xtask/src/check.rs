@@ -368,25 +368,23 @@ fn tests(g: &mut Grader<'_>, stage: &'static str) {
             let done = done.clone();
             let (jobs, next) = (&jobs, &next);
             scope.spawn(move || {
-                while let Some((_, _, args)) =
-                    jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
-                {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some((_, _, args)) = jobs.get(i) else {
+                        break;
+                    };
                     let t = Instant::now();
                     let result = run_cargo(ws, args, true);
-                    let _ = done.send((args.clone(), result, t.elapsed().as_secs_f64()));
+                    let _ = done.send((i, result, t.elapsed().as_secs_f64()));
                 }
             });
         }
     });
     drop(done);
-    let mut results: Vec<_> = finished.into_iter().collect();
     // Reported in the order of the jobs, whatever order they ended in.
-    for (section, name, args) in &jobs {
-        let at = results
-            .iter()
-            .position(|(a, _, _)| a == args)
-            .expect("every job ran once");
-        let (_, result, seconds) = results.swap_remove(at);
+    let mut results: Vec<_> = finished.into_iter().collect();
+    results.sort_by_key(|(i, _, _)| *i);
+    for ((section, name, _), (_, result, seconds)) in jobs.iter().zip(results) {
         g.record(stage, *section, name.to_string(), result, seconds);
     }
 }
